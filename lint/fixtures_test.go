@@ -1,0 +1,137 @@
+package lint_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kready/kready/lint"
+	"github.com/kready/kready/render"
+	"github.com/kready/kready/rules"
+)
+
+// The fixture harness: every directory under fixtures/plain is linted as one
+// unit, and its findings must equal the `# want: rule-id` comments written on
+// the lines they point at — no missing, no extra. Rules that are off by
+// default run in a fixture directory when a want names them or a line says
+// `# enable: rule-id`.
+
+var (
+	wantRe   = regexp.MustCompile(`#\s*want:\s*([a-z0-9, -]+)`)
+	enableRe = regexp.MustCompile(`#\s*enable:\s*([a-z0-9, -]+)`)
+)
+
+type expectation struct {
+	file string
+	line int
+	rule string
+}
+
+func (e expectation) String() string { return fmt.Sprintf("%s:%d %s", e.file, e.line, e.rule) }
+
+// readExpectations collects want and enable comments from every file in dir.
+func readExpectations(t *testing.T, dir string) (wants []expectation, enable []string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for line := 1; sc.Scan(); line++ {
+			text := sc.Text()
+			if m := wantRe.FindStringSubmatch(text); m != nil {
+				for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' }) {
+					wants = append(wants, expectation{render.DisplayPath(p), line, id})
+					enable = append(enable, id)
+				}
+			}
+			if m := enableRe.FindStringSubmatch(text); m != nil {
+				enable = append(enable, strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' })...)
+			}
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wants, enable
+}
+
+func TestFixtures(t *testing.T) {
+	dirs, err := filepath.Glob("../fixtures/plain/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no fixtures found: %v", err)
+	}
+	covered := map[string]bool{}
+	for _, dir := range dirs {
+		dir := dir
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			wants, enable := readExpectations(t, dir)
+			rs, err := rules.Select(enable, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rs {
+				covered[r.ID] = true
+			}
+			rep := lint.Run(render.Load([]string{dir}, render.Options{}), rs)
+			for _, e := range rep.Errors {
+				t.Errorf("unexpected error: %s:%d: %s", e.File, e.Line, e.Message)
+			}
+			var got []expectation
+			for _, f := range rep.Findings {
+				if f.Line < 1 {
+					t.Errorf("finding without a line: %+v", f)
+				}
+				got = append(got, expectation{f.File, f.Line, f.Rule})
+			}
+			compare(t, wants, got, rep)
+		})
+	}
+}
+
+func compare(t *testing.T, wants, got []expectation, rep *lint.Report) {
+	t.Helper()
+	count := map[expectation]int{}
+	for _, w := range wants {
+		count[w]++
+	}
+	for _, g := range got {
+		count[g]--
+	}
+	var missing, extra []string
+	for e, n := range count {
+		for ; n > 0; n-- {
+			missing = append(missing, e.String())
+		}
+		for ; n < 0; n++ {
+			msg := e.String()
+			for _, f := range rep.Findings {
+				if f.File == e.file && f.Line == e.line && f.Rule == e.rule {
+					msg += ": " + f.Message
+					break
+				}
+			}
+			extra = append(extra, msg)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	for _, m := range missing {
+		t.Errorf("missing finding: %s", m)
+	}
+	for _, e := range extra {
+		t.Errorf("unexpected finding: %s", e)
+	}
+}

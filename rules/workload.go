@@ -1,0 +1,150 @@
+package rules
+
+import (
+	"encoding/json"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kready/kready/manifest"
+)
+
+// Subject is an object prepared for checks: typed views are decoded once and
+// shared by every rule.
+type Subject struct {
+	Object *manifest.Object
+	// Pod is the object's pod template, or nil when it holds none.
+	Pod *Pod
+}
+
+// Pod is a pod spec found in a workload, with the paths that address it.
+type Pod struct {
+	Spec     corev1.PodSpec
+	Meta     metav1.ObjectMeta
+	SpecPath manifest.Path // e.g. spec.template.spec
+	MetaPath manifest.Path // e.g. spec.template.metadata
+	// Batch pods run to completion (Job, CronJob, Pods that never restart):
+	// liveness and readiness probes do not apply.
+	Batch bool
+}
+
+// Container is one container of a pod with its path.
+type Container struct {
+	*corev1.Container
+	Path      manifest.Path
+	Init      bool
+	Ephemeral bool
+}
+
+// Describe names the container in messages: `container "app"`,
+// `init container "setup"`, `ephemeral container "debug"`.
+func (c Container) Describe() string {
+	switch {
+	case c.Init:
+		return "init container " + quote(c.Name)
+	case c.Ephemeral:
+		return "ephemeral container " + quote(c.Name)
+	}
+	return "container " + quote(c.Name)
+}
+
+// Containers lists the pod's containers, then its init containers when init
+// is set, then its ephemeral containers when ephemeral is set.
+func (p *Pod) Containers(init, ephemeral bool) []Container {
+	var out []Container
+	for i := range p.Spec.Containers {
+		out = append(out, Container{Container: &p.Spec.Containers[i], Path: p.SpecPath.Key("containers").Index(i)})
+	}
+	if init {
+		for i := range p.Spec.InitContainers {
+			out = append(out, Container{Container: &p.Spec.InitContainers[i], Path: p.SpecPath.Key("initContainers").Index(i), Init: true})
+		}
+	}
+	if ephemeral {
+		for i := range p.Spec.EphemeralContainers {
+			c := corev1.Container(p.Spec.EphemeralContainers[i].EphemeralContainerCommon)
+			out = append(out, Container{Container: &c, Path: p.SpecPath.Key("ephemeralContainers").Index(i), Ephemeral: true})
+		}
+	}
+	return out
+}
+
+// podShape says where a kind keeps its pod template.
+type podShape int
+
+const (
+	noPod podShape = iota
+	podShapePod
+	podShapeTemplate
+	podShapeCronJob
+	podShapePodTemplate
+)
+
+func shapeOf(o *manifest.Object) podShape {
+	switch o.Kind {
+	case "Pod":
+		return podShapePod
+	case "CronJob":
+		return podShapeCronJob
+	case "PodTemplate":
+		return podShapePodTemplate
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job":
+		return podShapeTemplate
+	}
+	// Argo Rollouts, OpenKruise and similar keep a pod template at the usual place.
+	if c := o.Lookup(manifest.Path{{Key: "spec"}, {Key: "template"}, {Key: "spec"}, {Key: "containers"}}); c != nil {
+		return podShapeTemplate
+	}
+	return noPod
+}
+
+// NewSubject decodes the typed views of o. Type mismatches (a string where a
+// number belongs) leave that field empty rather than failing the object.
+func NewSubject(o *manifest.Object) *Subject {
+	s := &Subject{Object: o}
+	spec := manifest.Path{{Key: "spec"}}
+	var pod *Pod
+	switch shapeOf(o) {
+	case podShapePod:
+		var v struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+			Spec     corev1.PodSpec    `json:"spec"`
+		}
+		_ = json.Unmarshal(o.JSON, &v)
+		pod = &Pod{Spec: v.Spec, Meta: v.Metadata, SpecPath: spec, MetaPath: manifest.Path{{Key: "metadata"}}}
+		pod.Batch = v.Spec.RestartPolicy == corev1.RestartPolicyNever || v.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
+	case podShapeTemplate:
+		var v struct {
+			Spec struct {
+				Template corev1.PodTemplateSpec `json:"template"`
+			} `json:"spec"`
+		}
+		_ = json.Unmarshal(o.JSON, &v)
+		t := spec.Key("template")
+		pod = &Pod{Spec: v.Spec.Template.Spec, Meta: v.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: o.Kind == "Job"}
+	case podShapeCronJob:
+		var v struct {
+			Spec struct {
+				JobTemplate struct {
+					Spec struct {
+						Template corev1.PodTemplateSpec `json:"template"`
+					} `json:"spec"`
+				} `json:"jobTemplate"`
+			} `json:"spec"`
+		}
+		_ = json.Unmarshal(o.JSON, &v)
+		t := spec.Key("jobTemplate", "spec", "template")
+		pod = &Pod{Spec: v.Spec.JobTemplate.Spec.Template.Spec, Meta: v.Spec.JobTemplate.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: true}
+	case podShapePodTemplate:
+		var v struct {
+			Template corev1.PodTemplateSpec `json:"template"`
+		}
+		_ = json.Unmarshal(o.JSON, &v)
+		t := manifest.Path{{Key: "template"}}
+		pod = &Pod{Spec: v.Template.Spec, Meta: v.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata")}
+	}
+	s.Pod = pod
+	return s
+}
+
+func quote(s string) string { return `"` + s + `"` }

@@ -16,6 +16,7 @@ var all = sync.OnceValue(func() []*Rule {
 		resourceRules,
 		probeRules,
 		securityRules,
+		hostRules,
 		imageRules,
 		secretRules,
 	} {

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"text/tabwriter"
+
+	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
+
+	"github.com/kready/kready/lint"
+	"github.com/kready/kready/render"
+	"github.com/kready/kready/report"
+	"github.com/kready/kready/rules"
+)
+
+// version is set at release time with -ldflags "-X main.version=...".
+var version = ""
+
+// Exit codes: findings at or above the threshold give 1, any error gives 2.
+const (
+	exitClean    = 0
+	exitFindings = 1
+	exitError    = 2
+)
+
+// run executes the CLI and returns the process exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	code := exitClean
+	app := &cli.App{
+		Name:      "kready",
+		Usage:     "production-readiness linter for Kubernetes manifests, Helm charts and Kustomize overlays",
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Usage errors exit 2, like every other error.
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return cli.Exit("kready: "+err.Error(), exitError)
+		},
+		ExitErrHandler:       func(*cli.Context, error) {},
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		Commands: []*cli.Command{
+			lintCommand(&code),
+			rulesCommand(),
+			explainCommand(),
+			versionCommand(),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(stderr, "kready: unknown command %q (see kready --help)\n", name)
+			code = exitError
+		},
+	}
+	if err := app.Run(args); err != nil {
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) {
+			if msg := err.Error(); msg != "" {
+				fmt.Fprintln(stderr, msg)
+			}
+			return ec.ExitCode()
+		}
+		fmt.Fprintln(stderr, "kready:", err)
+		return exitError
+	}
+	return code
+}
+
+func usageError(format string, a ...any) error {
+	return cli.Exit("kready: "+fmt.Sprintf(format, a...), exitError)
+}
+
+func lintCommand(code *int) *cli.Command {
+	return &cli.Command{
+		Name:      "lint",
+		Usage:     "lint manifests, charts and overlays under the given paths (- for stdin)",
+		ArgsUsage: "PATH...",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text or json"},
+			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
+			&cli.StringSliceFlag{Name: "enable", Usage: "also run this rule (repeatable; for rules off by default)"},
+			&cli.StringSliceFlag{Name: "disable", Usage: "do not run this rule (repeatable)"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also list skipped documents and files"},
+			&cli.BoolFlag{Name: "no-color", Usage: "never colour output (NO_COLOR is honoured too)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageError("lint needs at least one path (a directory, a file, or - for stdin)")
+			}
+			threshold, err := parseThreshold(c.String("fail-on"))
+			if err != nil {
+				return usageError("%v", err)
+			}
+			rs, err := rules.Select(c.StringSlice("enable"), c.StringSlice("disable"))
+			if err != nil {
+				return usageError("%v", err)
+			}
+			w, err := report.New(c.String("output"), report.Options{
+				Color:   useColor(c.App.Writer, c.Bool("no-color")),
+				Verbose: c.Bool("verbose"),
+			})
+			if err != nil {
+				return usageError("%v", err)
+			}
+			units := render.Load(c.Args().Slice(), render.Options{Stdin: c.App.Reader})
+			rep := lint.Run(units, rs)
+			if err := w.Write(c.App.Writer, rep); err != nil {
+				return cli.Exit("kready: writing output: "+err.Error(), exitError)
+			}
+			*code = rep.ExitCode(threshold)
+			return nil
+		},
+	}
+}
+
+func parseThreshold(s string) (rules.Severity, error) {
+	if s == "none" {
+		return 0, nil
+	}
+	sev, err := rules.ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("--fail-on: %v (or none)", err)
+	}
+	return sev, nil
+}
+
+// useColor colours only a terminal, and never when NO_COLOR is set.
+func useColor(w io.Writer, disabled bool) bool {
+	if disabled || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && f == os.Stdout && !color.NoColor
+}
+
+func rulesCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "rules",
+		Usage: "list every rule with its default severity and summary",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text, json or markdown"},
+		},
+		Action: func(c *cli.Context) error {
+			all := rules.All()
+			switch c.String("output") {
+			case "text":
+				tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCATEGORY\tSEVERITY\tDEFAULT\tSUMMARY")
+				for _, r := range all {
+					def := "on"
+					if r.Optional {
+						def = "off"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Category, r.Severity, def, r.Summary)
+				}
+				return tw.Flush()
+			case "json":
+				type jsonRule struct {
+					ID       string `json:"id"`
+					Category string `json:"category"`
+					Severity string `json:"severity"`
+					Enabled  bool   `json:"enabledByDefault"`
+					Summary  string `json:"summary"`
+				}
+				out := make([]jsonRule, 0, len(all))
+				for _, r := range all {
+					out = append(out, jsonRule{r.ID, r.Category, r.Severity.String(), !r.Optional, r.Summary})
+				}
+				enc := json.NewEncoder(c.App.Writer)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"version": report.JSONVersion, "rules": out})
+			case "markdown":
+				rules.WriteMarkdown(c.App.Writer, all)
+				return nil
+			}
+			return usageError("unknown output format %q (want text, json or markdown)", c.String("output"))
+		},
+	}
+}
+
+func explainCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "explain",
+		Usage:     "explain a rule: why it matters and how to fix it",
+		ArgsUsage: "RULE",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("explain needs exactly one rule ID (see kready rules)")
+			}
+			r, ok := rules.ByID(c.Args().First())
+			if !ok {
+				return usageError("unknown rule %q (see kready rules)", c.Args().First())
+			}
+			rules.WriteExplain(c.App.Writer, r)
+			return nil
+		},
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintf(c.App.Writer, "kready %s\n", currentVersion())
+			return nil
+		},
+	}
+}
+
+func currentVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

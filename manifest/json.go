@@ -113,8 +113,7 @@ func (c *converter) collect(n *yaml.Node, hops int, into []pair) ([]pair, error)
 	if hops > maxHops {
 		return nil, &ErrorAt{Line: n.Line, Message: "merge keys nested too deep"}
 	}
-	var explicit []pair
-	seen := make(map[string]int, len(n.Content)/2)
+	explicit := make([]pair, 0, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
@@ -137,39 +136,57 @@ func (c *converter) collect(n *yaml.Node, hops int, into []pair) ([]pair, error)
 		if k == nil || k.Kind != yaml.ScalarNode {
 			return nil, &ErrorAt{Line: n.Content[i].Line, Message: "mapping key is not a scalar"}
 		}
-		if first, dup := seen[k.Value]; dup {
-			return nil, &ErrorAt{Line: k.Line, Message: fmt.Sprintf("duplicate key %q (first defined on line %d)", k.Value, first)}
-		}
-		seen[k.Value] = k.Line
 		explicit = append(explicit, pair{k, v})
 	}
-	// Explicit keys override merged ones.
+	if first := duplicateKey(explicit); first != nil {
+		return nil, first
+	}
+	// Explicit keys override merged ones; a later merge source does not
+	// override an earlier one.
 	if len(into) > 0 {
-		out := into[:0:0]
+		out := make([]pair, 0, len(into))
 		for _, p := range into {
-			if _, over := seen[p.k.Value]; !over {
+			if indexOf(explicit, p.k.Value) < 0 && indexOf(out, p.k.Value) < 0 {
 				out = append(out, p)
 			}
 		}
-		// a later merge source does not override an earlier one
-		into = dedupFirst(out)
+		into = out
 	}
 	return append(into, explicit...), nil
 }
 
-func dedupFirst(ps []pair) []pair {
-	if len(ps) < 2 {
-		return ps
+// duplicateKey reports a key given twice in one mapping, as kubectl does.
+// Mappings in manifests are small, so pairwise comparison beats a map.
+func duplicateKey(ps []pair) *ErrorAt {
+	if len(ps) > 32 {
+		seen := make(map[string]int, len(ps))
+		for _, p := range ps {
+			if line, dup := seen[p.k.Value]; dup {
+				return dupError(p, line)
+			}
+			seen[p.k.Value] = p.k.Line
+		}
+		return nil
 	}
-	seen := make(map[string]bool, len(ps))
-	out := ps[:0]
-	for _, p := range ps {
-		if !seen[p.k.Value] {
-			seen[p.k.Value] = true
-			out = append(out, p)
+	for i := 1; i < len(ps); i++ {
+		if j := indexOf(ps[:i], ps[i].k.Value); j >= 0 {
+			return dupError(ps[i], ps[j].k.Line)
 		}
 	}
-	return out
+	return nil
+}
+
+func dupError(p pair, first int) *ErrorAt {
+	return &ErrorAt{Line: p.k.Line, Message: fmt.Sprintf("duplicate key %q (first defined on line %d)", p.k.Value, first)}
+}
+
+func indexOf(ps []pair, key string) int {
+	for i, p := range ps {
+		if p.k.Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // yaml11Bools are the plain scalars YAML 1.1 (and so kubectl) reads as booleans.

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -54,7 +53,7 @@ func loadArg(arg string, opt Options) []*Unit {
 			u.Err = &Error{File: StdinName, Message: err.Error()}
 			return []*Unit{u}
 		}
-		u.Objects, u.Errors, u.Skipped = decodeStream(StdinName, bytes.NewReader(data))
+		u.Objects, u.Errors, u.Skipped = decodeStream(StdinName, data)
 		return []*Unit{u}
 	}
 	display := DisplayPath(arg)
@@ -201,23 +200,7 @@ func isManifestName(name string) bool {
 // order, so results do not depend on scheduling.
 func loadFiles(u *Unit, files []string, opt Options) {
 	results := make([]Unit, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = loadFile(files[i], opt)
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(files), func(i int) { results[i] = loadFile(files[i], opt) })
 	for i := range results {
 		u.Objects = append(u.Objects, results[i].Objects...)
 		u.Errors = append(u.Errors, results[i].Errors...)
@@ -242,7 +225,7 @@ func loadFile(path string, opt Options) (r Unit) {
 		r.Skipped = []Skip{{File: display, Reason: "empty file"}}
 		return
 	}
-	r.Objects, r.Errors, r.Skipped = decodeStream(display, bytes.NewReader(data))
+	r.Objects, r.Errors, r.Skipped = decodeStream(display, data)
 	return
 }
 

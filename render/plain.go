@@ -1,9 +1,13 @@
 package render
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,25 +18,148 @@ import (
 )
 
 // decodeStream reads every YAML (or JSON) document of one file into objects.
-// A syntax error ends the file (the decoder cannot resume); a semantic error
-// (duplicate key, alias bomb) drops only its document.
-func decodeStream(file string, r io.Reader) (objs []*manifest.Object, errs []*Error, skips []Skip) {
-	dec := yaml.NewDecoder(r)
-	for doc := 0; ; doc++ {
-		var root yaml.Node
-		err := dec.Decode(&root)
+// The file is split at document markers and the pieces are decoded in
+// parallel; lines stay counted in the file. A syntax error ends only its
+// piece (the decoder cannot resume); a semantic error (duplicate key, alias
+// bomb) drops only its document.
+func decodeStream(file string, data []byte) (objs []*manifest.Object, errs []*Error, skips []Skip) {
+	chunks := splitDocuments(data)
+	type decoded struct {
+		roots []*yaml.Node
+		err   *Error
+	}
+	parts := make([]decoded, len(chunks))
+	parallel(len(chunks), func(i int) {
+		parts[i].roots, parts[i].err = decodeChunk(file, chunks[i])
+	})
+	var roots []*yaml.Node
+	for _, p := range parts {
+		roots = append(roots, p.roots...)
+		if p.err != nil {
+			errs = append(errs, p.err)
+		}
+	}
+	type docResult struct {
+		objs  []*manifest.Object
+		errs  []*Error
+		skips []Skip
+	}
+	results := make([]docResult, len(roots))
+	parallel(len(roots), func(i int) {
+		r := &results[i]
+		r.objs, r.errs, r.skips = documentObjects(file, i, roots[i])
+	})
+	for _, r := range results {
+		objs = append(objs, r.objs...)
+		errs = append(errs, r.errs...)
+		skips = append(skips, r.skips...)
+	}
+	return objs, errs, skips
+}
+
+// chunk is a run of documents and the number of lines before it in the file.
+type chunk struct {
+	data       []byte
+	lineOffset int
+}
+
+// splitDocuments cuts data before every "---" line at column 0. Such a line
+// always starts a new document (YAML forbids it inside any scalar) and
+// anchors never cross documents, so pieces decode independently. Files with
+// directives (%YAML, %TAG) are left whole: a directive belongs to the
+// document that follows it.
+func splitDocuments(data []byte) []chunk {
+	var out []chunk
+	start, startLine, line := 0, 0, 0
+	for i := 0; i < len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = i + end + 1
+		}
+		l := data[i:next]
+		if len(l) > 0 && l[0] == '%' {
+			return []chunk{{data: data}}
+		}
+		if i > start && isDocumentStart(l) {
+			out = append(out, chunk{data: data[start:i], lineOffset: startLine})
+			start, startLine = i, line
+		}
+		line++
+		i = next
+	}
+	return append(out, chunk{data: data[start:], lineOffset: startLine})
+}
+
+func isDocumentStart(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+// decodeChunk decodes the documents of one piece and shifts their lines to
+// file lines.
+func decodeChunk(file string, c chunk) ([]*yaml.Node, *Error) {
+	dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	var roots []*yaml.Node
+	for {
+		root := new(yaml.Node)
+		err := dec.Decode(root)
 		if err == io.EOF {
-			return
+			return roots, nil
 		}
 		if err != nil {
-			errs = append(errs, yamlError(file, err))
-			return
+			e := yamlError(file, err)
+			if e.Line > 0 {
+				e.Line += c.lineOffset
+			}
+			return roots, e
 		}
-		o, e, s := documentObjects(file, doc, &root)
-		objs = append(objs, o...)
-		errs = append(errs, e...)
-		skips = append(skips, s...)
+		if c.lineOffset > 0 {
+			shiftLines(root, c.lineOffset, 0)
+		}
+		roots = append(roots, root)
 	}
+}
+
+// shiftLines adds off to the line of every node of a tree (aliases are not
+// followed: their targets are shifted where they are defined).
+func shiftLines(n *yaml.Node, off, depth int) {
+	n.Line += off
+	if depth > 20_000 {
+		return
+	}
+	for _, c := range n.Content {
+		shiftLines(c, off, depth+1)
+	}
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func documentObjects(file string, doc int, root *yaml.Node) (objs []*manifest.Object, errs []*Error, skips []Skip) {

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/kready/kready/lint"
@@ -13,14 +15,6 @@ const JSONVersion = 1
 
 // JSON writes the versioned JSON contract.
 type JSON struct{}
-
-type jsonReport struct {
-	Version  int           `json:"version"`
-	Findings []jsonFinding `json:"findings"`
-	Errors   []jsonError   `json:"errors"`
-	Units    []jsonUnit    `json:"units"`
-	Summary  jsonSummary   `json:"summary"`
-}
 
 type jsonFinding struct {
 	Rule     string         `json:"rule"`
@@ -71,18 +65,13 @@ type jsonSummary struct {
 	Skipped  int `json:"skipped"`
 }
 
+// Write streams the report: one compact JSON object per line for each
+// finding, error and unit, so large reports stay cheap to write and to grep.
 func (JSON) Write(w io.Writer, rep *lint.Report) error {
-	out := jsonReport{
-		Version:  JSONVersion,
-		Findings: make([]jsonFinding, 0, len(rep.Findings)),
-		Errors:   make([]jsonError, 0, len(rep.Errors)),
-		Units:    make([]jsonUnit, 0, len(rep.Units)),
-		Summary: jsonSummary{
-			Units: len(rep.Units), Objects: rep.Objects, Findings: len(rep.Findings),
-			Errors: len(rep.Errors), Skipped: len(rep.Skipped),
-		},
-	}
-	for _, f := range rep.Findings {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, "{\n  \"version\": %d,\n", JSONVersion)
+	section(bw, "findings", len(rep.Findings), func(i int) any {
+		f := rep.Findings[i]
 		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message,
 			File: f.File, Line: f.Line, Column: f.Column, Path: f.Path,
@@ -93,15 +82,40 @@ func (JSON) Write(w io.Writer, rep *lint.Report) error {
 		for _, r := range f.Related {
 			jf.Related = append(jf.Related, jsonLocation{File: r.File, Line: r.Line, Column: r.Column, Message: r.Message})
 		}
-		out.Findings = append(out.Findings, jf)
+		return jf
+	})
+	section(bw, "errors", len(rep.Errors), func(i int) any { return jsonError(rep.Errors[i]) })
+	section(bw, "units", len(rep.Units), func(i int) any {
+		u := rep.Units[i]
+		return jsonUnit{Path: u.Path, Kind: string(u.Kind), Objects: u.Objects, Error: u.Error}
+	})
+	sum, err := json.Marshal(jsonSummary{
+		Units: len(rep.Units), Objects: rep.Objects, Findings: len(rep.Findings),
+		Errors: len(rep.Errors), Skipped: len(rep.Skipped),
+	})
+	if err != nil {
+		return err
 	}
-	for _, e := range rep.Errors {
-		out.Errors = append(out.Errors, jsonError(e))
+	fmt.Fprintf(bw, "  \"summary\": %s\n}\n", sum)
+	return bw.Flush()
+}
+
+// section writes `"name": [ ... ],` with one element per line.
+func section(w *bufio.Writer, name string, n int, elem func(i int) any) {
+	fmt.Fprintf(w, "  %q: [", name)
+	for i := 0; i < n; i++ {
+		b, err := json.Marshal(elem(i))
+		if err != nil {
+			b = []byte("null")
+		}
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		w.Write(b)
 	}
-	for _, u := range rep.Units {
-		out.Units = append(out.Units, jsonUnit{Path: u.Path, Kind: string(u.Kind), Objects: u.Objects, Error: u.Error})
+	if n > 0 {
+		w.WriteString("\n  ")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	w.WriteString("],\n")
 }

@@ -94,8 +94,15 @@ func summary(rep *lint.Report, verbose bool) string {
 	if len(parts) > 0 {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
-	line += ", " + plural(len(rep.Errors), "error")
-	line += "; " + plural(len(rep.Units), "unit") + ", " + plural(rep.Objects, "object")
+	line += " in " + plural(len(rep.Units), "unit") + ", " + plural(rep.Objects, "object")
+	switch len(rep.Errors) {
+	case 0:
+		line += "; no input errors"
+	case 1:
+		line += "; 1 input error"
+	default:
+		line += "; " + strconv.Itoa(len(rep.Errors)) + " input errors"
+	}
 	if len(rep.Skipped) > 0 {
 		line += ", " + strconv.Itoa(len(rep.Skipped)) + " skipped"
 		if !verbose {

@@ -186,6 +186,7 @@ var runtimeSockets = map[string]bool{
 	"/var/run/crio/crio.sock":             true,
 	"/run/crio/crio.sock":                 true,
 	"/var/run/cri-dockerd.sock":           true,
+	"/run/cri-dockerd.sock":               true,
 }
 
 // runtimeSocketDirs are directories that hold a runtime socket, so mounting
@@ -196,6 +197,11 @@ var runtimeSocketDirs = map[string]bool{
 	"/var/run/docker":     true,
 	"/run/containerd":     true,
 	"/var/run/containerd": true,
+	"/run/docker":         true,
+	"/var/run/crio":       true,
+	"/run/crio":           true,
+	"/":                   true,
+	"/var":                true,
 }
 
 func runtimeSocketMounts(s *Subject) []Result {

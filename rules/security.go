@@ -227,7 +227,7 @@ func runAsRoot(s *Subject) []Result {
 					c.Describe(), setting(r.userFromPod, "runAsUser: 0"))
 			}
 			out = append(out, Result{Path: r.userPath, Message: msg})
-		case r.nonRoot != nil && !*r.nonRoot:
+		case r.nonRoot != nil && !*r.nonRoot && r.user == nil: // a non-zero runAsUser still keeps it off UID 0
 			out = append(out, Result{
 				Path: r.nonPath,
 				Message: fmt.Sprintf("%s %s, so nothing stops it running as root",

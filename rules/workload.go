@@ -2,8 +2,11 @@ package rules
 
 import (
 	"encoding/json"
+	"errors"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kready/kready/manifest"
@@ -110,7 +113,7 @@ func NewSubject(o *manifest.Object) *Subject {
 			Metadata metav1.ObjectMeta `json:"metadata"`
 			Spec     corev1.PodSpec    `json:"spec"`
 		}
-		_ = json.Unmarshal(o.JSON, &v)
+		decodeLenient(o.JSON, &v)
 		pod = &Pod{Spec: v.Spec, Meta: v.Metadata, SpecPath: spec, MetaPath: manifest.Path{{Key: "metadata"}}}
 		pod.Batch = v.Spec.RestartPolicy == corev1.RestartPolicyNever || v.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
 	case podShapeTemplate:
@@ -119,7 +122,7 @@ func NewSubject(o *manifest.Object) *Subject {
 				Template corev1.PodTemplateSpec `json:"template"`
 			} `json:"spec"`
 		}
-		_ = json.Unmarshal(o.JSON, &v)
+		decodeLenient(o.JSON, &v)
 		t := spec.Key("template")
 		pod = &Pod{Spec: v.Spec.Template.Spec, Meta: v.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: o.Kind == "Job"}
 	case podShapeCronJob:
@@ -132,14 +135,14 @@ func NewSubject(o *manifest.Object) *Subject {
 				} `json:"jobTemplate"`
 			} `json:"spec"`
 		}
-		_ = json.Unmarshal(o.JSON, &v)
+		decodeLenient(o.JSON, &v)
 		t := spec.Key("jobTemplate", "spec", "template")
 		pod = &Pod{Spec: v.Spec.JobTemplate.Spec.Template.Spec, Meta: v.Spec.JobTemplate.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: true}
 	case podShapePodTemplate:
 		var v struct {
 			Template corev1.PodTemplateSpec `json:"template"`
 		}
-		_ = json.Unmarshal(o.JSON, &v)
+		decodeLenient(o.JSON, &v)
 		t := manifest.Path{{Key: "template"}}
 		pod = &Pod{Spec: v.Template.Spec, Meta: v.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata")}
 	}
@@ -148,3 +151,76 @@ func NewSubject(o *manifest.Object) *Subject {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// decodeLenient decodes data into v. encoding/json skips plain type
+// mismatches, but a field whose own parser fails (a quantity "lots", a port
+// `true`) aborts the whole decode and would hide every later container. On
+// such an error, drop the values those parsers reject and decode again.
+func decodeLenient(data []byte, v any) {
+	err := json.Unmarshal(data, v)
+	var typeErr *json.UnmarshalTypeError
+	if err == nil || errors.As(err, &typeErr) {
+		return
+	}
+	var generic any
+	if json.Unmarshal(data, &generic) != nil {
+		return
+	}
+	pruneInvalid(generic, "")
+	clean, err := json.Marshal(generic)
+	if err != nil {
+		return
+	}
+	reset := reflect.ValueOf(v).Elem()
+	reset.Set(reflect.Zero(reset.Type()))
+	_ = json.Unmarshal(clean, v)
+}
+
+// quantityMaps are keys whose values map resource names to quantities.
+var quantityMaps = map[string]bool{"limits": true, "requests": true, "overhead": true, "hard": true}
+
+// intOrStringKeys hold an int or a string in Kubernetes types.
+var intOrStringKeys = map[string]bool{"port": true, "targetPort": true, "maxUnavailable": true, "maxSurge": true, "minAvailable": true}
+
+// pruneInvalid removes, in place, values that Kubernetes' own JSON parsers
+// reject: malformed quantities and non-scalar int-or-string values.
+func pruneInvalid(v any, key string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			switch {
+			case quantityMaps[key]:
+				if !validQuantity(child) {
+					delete(t, k)
+				}
+			case k == "sizeLimit" || k == "storage":
+				if !validQuantity(child) {
+					delete(t, k)
+				}
+			case intOrStringKeys[k]:
+				switch child.(type) {
+				case string, float64:
+				default:
+					delete(t, k)
+				}
+			default:
+				pruneInvalid(child, k)
+			}
+		}
+	case []any:
+		for _, child := range t {
+			pruneInvalid(child, key)
+		}
+	}
+}
+
+func validQuantity(v any) bool {
+	switch q := v.(type) {
+	case string:
+		_, err := resource.ParseQuantity(q)
+		return err == nil
+	case float64:
+		return true
+	}
+	return false
+}

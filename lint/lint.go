@@ -102,6 +102,7 @@ type unitResult struct {
 
 func lintUnit(u *render.Unit, rs []*rules.Rule) unitResult {
 	var res unitResult
+	res.findings = renderFindings(u, rs)
 	if len(u.Objects) == 0 {
 		return res
 	}
@@ -146,6 +147,23 @@ func lintUnit(u *render.Unit, rs []*rules.Rule) unitResult {
 		}
 	}
 	return res
+}
+
+// renderFindings keeps the renderer's own findings whose rules are selected.
+func renderFindings(u *render.Unit, rs []*rules.Rule) []Finding {
+	var out []Finding
+	for _, d := range u.Findings {
+		for _, r := range rs {
+			if r.ID == d.Rule {
+				out = append(out, Finding{
+					Rule: r.ID, Severity: r.Severity, Message: d.Message, Location: d.Location,
+					Path: d.Path, Object: d.Object, Unit: u.Path, Related: d.Related,
+				})
+				break
+			}
+		}
+	}
+	return out
 }
 
 func checkObject(u *render.Unit, s *rules.Subject, rs []*rules.Rule, res *unitResult) {

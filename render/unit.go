@@ -28,6 +28,20 @@ type Unit struct {
 	Skipped []Skip
 	// Err is set when the unit as a whole could not be rendered.
 	Err *Error
+	// Findings are problems the renderer itself detects about the unit's
+	// sources (a chart's kubeVersion constraint, values that break the chart's
+	// schema). Their rules are documented in package rules like any other.
+	Findings []Diagnostic
+}
+
+// Diagnostic is a finding produced while rendering, already located.
+type Diagnostic struct {
+	Rule    string
+	Message string
+	manifest.Location
+	Path    string // the field path concerned, if any (e.g. a values path)
+	Object  manifest.Ref
+	Related []manifest.Location
 }
 
 // Error is a problem with an input, named by file and (where known) line.

@@ -58,8 +58,14 @@ func TestRuleValues(t *testing.T) {
 		if r.Doc.Why == "" || r.Doc.Fix == "" || r.Doc.Bad == "" || r.Doc.Good == "" {
 			t.Errorf("%s: doc needs Why, Fix, Bad and Good", r.ID)
 		}
-		if (r.Check == nil) == (r.CheckSet == nil) {
-			t.Errorf("%s: needs exactly one of Check and CheckSet", r.ID)
+		checks := 0
+		for _, set := range []bool{r.Check != nil, r.CheckSet != nil, r.Renderer != ""} {
+			if set {
+				checks++
+			}
+		}
+		if checks != 1 {
+			t.Errorf("%s: needs exactly one of Check, CheckSet and Renderer", r.ID)
 		}
 	}
 }

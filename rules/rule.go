@@ -59,6 +59,10 @@ type Rule struct {
 	// CheckSet inspects every object of a unit together (PDB ↔ Deployment);
 	// its results must name their Object.
 	CheckSet func(*Set) []Result
+	// Renderer names the renderer ("helm", "kustomize") that detects this
+	// rule's findings while reading sources, for rules that are about the
+	// sources rather than the rendered objects. Such rules have no check.
+	Renderer string
 }
 
 // Doc is what `kready explain` and docs/rules.md print.

@@ -19,6 +19,8 @@ var all = sync.OnceValue(func() []*Rule {
 		hostRules,
 		imageRules,
 		secretRules,
+		helmRules,
+		helmSchemaRules,
 	} {
 		out = append(out, family...)
 	}

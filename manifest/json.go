@@ -122,11 +122,14 @@ func (c *converter) collect(n *yaml.Node, hops int, into []pair) ([]pair, error)
 				if c.budget < 0 {
 					return nil, &ErrorAt{Line: k.Line, Message: "excessive aliasing (alias expansion exceeds the limit)"}
 				}
-				var err error
-				into, err = c.collect(src, hops+1, into)
+				// Each source is resolved on its own (its explicit keys over
+				// its own merges) before joining: passing into down would let
+				// a later source's keys evict an earlier source's.
+				sub, err := c.collect(src, hops+1, nil)
 				if err != nil {
 					return nil, err
 				}
+				into = append(into, sub...)
 			}
 			continue
 		}
@@ -145,9 +148,24 @@ func (c *converter) collect(n *yaml.Node, hops int, into []pair) ([]pair, error)
 	// override an earlier one.
 	if len(into) > 0 {
 		out := make([]pair, 0, len(into))
-		for _, p := range into {
-			if indexOf(explicit, p.k.Value) < 0 && indexOf(out, p.k.Value) < 0 {
-				out = append(out, p)
+		if len(into)+len(explicit) > 32 {
+			// Pairwise checks are quadratic: a wide anchored mapping
+			// merged once would stall the run.
+			taken := make(map[string]bool, len(into)+len(explicit))
+			for _, p := range explicit {
+				taken[p.k.Value] = true
+			}
+			for _, p := range into {
+				if !taken[p.k.Value] {
+					taken[p.k.Value] = true
+					out = append(out, p)
+				}
+			}
+		} else {
+			for _, p := range into {
+				if indexOf(explicit, p.k.Value) < 0 && indexOf(out, p.k.Value) < 0 {
+					out = append(out, p)
+				}
 			}
 		}
 		into = out

@@ -30,6 +30,14 @@ func ParsePath(s string) Path {
 		case '.':
 			i++
 		case '[':
+			// A quoted key ends at its closing quote, not at the first "]":
+			// String quotes keys that contain brackets.
+			if q, err := strconv.QuotedPrefix(s[i+1:]); err == nil && strings.HasPrefix(s[i+1+len(q):], "]") {
+				uq, _ := strconv.Unquote(q)
+				p = append(p, Segment{Key: uq})
+				i += 1 + len(q) + 1
+				continue
+			}
 			end := strings.IndexByte(s[i:], ']')
 			if end < 0 {
 				return append(p, Segment{Key: s[i:]})

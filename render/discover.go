@@ -112,7 +112,14 @@ func walkDir(dir, display string, opt Options) []*Unit {
 	}
 	root, _ = filepath.Abs(root)
 	var owned []string // directories owned by a kustomization: their files are not plain
-	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not descend into a root that is itself a symlink; the
+	// user named this directory, so walk it through a trailing separator,
+	// which resolves the link (children keep the path the user gave).
+	walkRoot := dir
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		walkRoot = dir + string(filepath.Separator)
+	}
+	walkErr := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			plain.Errors = append(plain.Errors, &Error{File: DisplayPath(p), Message: cleanOSError(err)})
 			if d != nil && d.IsDir() {
@@ -122,7 +129,7 @@ func walkDir(dir, display string, opt Options) []*Unit {
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if p == dir {
+			if p == walkRoot {
 				return nil
 			}
 			if strings.HasPrefix(name, ".") {

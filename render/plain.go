@@ -37,6 +37,9 @@ func decodeStream(file string, data []byte) (objs []*manifest.Object, errs []*Er
 		roots = append(roots, p.roots...)
 		if p.err != nil {
 			errs = append(errs, p.err)
+			// The broken document keeps its number (nil root), so the
+			// documents after it keep theirs.
+			roots = append(roots, nil)
 		}
 	}
 	type docResult struct {
@@ -46,6 +49,9 @@ func decodeStream(file string, data []byte) (objs []*manifest.Object, errs []*Er
 	}
 	results := make([]docResult, len(roots))
 	parallel(len(roots), func(i int) {
+		if roots[i] == nil {
+			return
+		}
 		r := &results[i]
 		r.objs, r.errs, r.skips = documentObjects(file, i, roots[i])
 	})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -125,24 +126,33 @@ func plural(n int, word string) string {
 // Sanitize makes untrusted text safe for a terminal or CI log: control
 // characters (newlines, ANSI escapes) are shown escaped, never interpreted.
 func Sanitize(s string) string {
-	clean := true
+	// Invalid UTF-8 is unsafe too: file names can hold any bytes, and a lone
+	// 0x9b is the 8-bit form of the escape that starts ANSI sequences.
+	clean := utf8.ValidString(s)
 	for _, r := range s {
+		if !clean {
+			break
+		}
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			clean = false
-			break
 		}
 	}
 	if clean {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
-			continue
+		default:
+			b.WriteString(s[i : i+size])
 		}
-		b.WriteRune(r)
+		i += size
 	}
 	return b.String()
 }

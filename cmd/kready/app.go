@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/fatih/color"
@@ -89,6 +90,13 @@ func lintCommand(code *int) *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("lint needs at least one path (a directory, a file, or - for stdin)")
+			}
+			// Flags stop at the first path, so a flag written after one
+			// would be read as a path; say so instead of "no such file".
+			for _, a := range c.Args().Slice() {
+				if strings.HasPrefix(a, "-") && a != "-" {
+					return usageError("flag %s must come before the paths: kready lint [flags] PATH... (write ./%s for a file of that name)", a, a)
+				}
 			}
 			threshold, err := parseThreshold(c.String("fail-on"))
 			if err != nil {

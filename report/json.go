@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -89,7 +90,7 @@ func (JSON) Write(w io.Writer, rep *lint.Report) error {
 		u := rep.Units[i]
 		return jsonUnit{Path: u.Path, Kind: string(u.Kind), Objects: u.Objects, Error: u.Error}
 	})
-	sum, err := json.Marshal(jsonSummary{
+	sum, err := marshal(jsonSummary{
 		Units: len(rep.Units), Objects: rep.Objects, Findings: len(rep.Findings),
 		Errors: len(rep.Errors), Skipped: len(rep.Skipped),
 	})
@@ -104,7 +105,7 @@ func (JSON) Write(w io.Writer, rep *lint.Report) error {
 func section(w *bufio.Writer, name string, n int, elem func(i int) any) {
 	fmt.Fprintf(w, "  %q: [", name)
 	for i := 0; i < n; i++ {
-		b, err := json.Marshal(elem(i))
+		b, err := marshal(elem(i))
 		if err != nil {
 			b = []byte("null")
 		}
@@ -118,4 +119,16 @@ func section(w *bufio.Writer, name string, n int, elem func(i int) any) {
 		w.WriteString("\n  ")
 	}
 	w.WriteString("],\n")
+}
+
+// marshal encodes v compactly without HTML escaping, so paths such as
+// <stdin> stay readable.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -101,6 +102,8 @@ func BenchmarkPlain10kDeployments(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The CLI runs with GOGC=300 (cmd/kready tuneGC); measure the same.
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()

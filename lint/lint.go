@@ -167,20 +167,34 @@ func renderFindings(u *render.Unit, rs []*rules.Rule) []Finding {
 }
 
 func checkObject(u *render.Unit, s *rules.Subject, rs []*rules.Rule, res *unitResult) {
-	for _, r := range rs {
+	// One deferred recover per object, not per rule: the index says which
+	// rule panicked, and the remaining rules still run.
+	for next := 0; next < len(rs); {
+		next = checkFrom(u, s, rs, next, res)
+	}
+}
+
+// checkFrom runs object checks from rs[start] on, and returns the index after
+// the last rule it handled (a panicking rule is reported and skipped).
+func checkFrom(u *render.Unit, s *rules.Subject, rs []*rules.Rule, start int, res *unitResult) (next int) {
+	i := start
+	defer func() {
+		if p := recover(); p != nil {
+			res.errors = append(res.errors, internalError(u, rs[i], s.Object, fmt.Errorf("panic: %v", p)))
+			next = i + 1
+		}
+	}()
+	for ; i < len(rs); i++ {
+		r := rs[i]
 		if r.Check == nil {
 			continue
 		}
-		results, err := safeCheck(func() []rules.Result { return r.Check(s) })
-		if err != nil {
-			res.errors = append(res.errors, internalError(u, r, s.Object, err))
-			continue
-		}
-		for _, rr := range results {
+		for _, rr := range r.Check(s) {
 			rr.Object = s.Object
 			res.findings = append(res.findings, finding(u, r, rr))
 		}
 	}
+	return len(rs)
 }
 
 func finding(u *render.Unit, r *rules.Rule, rr rules.Result) Finding {

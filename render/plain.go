@@ -107,6 +107,25 @@ func isDocumentStart(l []byte) bool {
 // decodeChunk decodes the documents of one piece and shifts their lines to
 // file lines.
 func decodeChunk(file string, c chunk) ([]*yaml.Node, *Error) {
+	if !hasDocumentEnd(c.data) {
+		// One document at most: Unmarshal parses from memory, faster than
+		// a Decoder over a reader.
+		root := new(yaml.Node)
+		if err := yaml.Unmarshal(c.data, root); err != nil {
+			e := yamlError(file, err)
+			if e.Line > 0 {
+				e.Line += c.lineOffset
+			}
+			return nil, e
+		}
+		if root.Kind == 0 {
+			return nil, nil // comments or blank lines only
+		}
+		if c.lineOffset > 0 {
+			shiftLines(root, c.lineOffset, 0)
+		}
+		return []*yaml.Node{root}, nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	var roots []*yaml.Node
 	for {
@@ -127,6 +146,22 @@ func decodeChunk(file string, c chunk) ([]*yaml.Node, *Error) {
 		}
 		roots = append(roots, root)
 	}
+}
+
+// hasDocumentEnd reports whether a piece holds a "..." document end marker,
+// after which a further document may follow without "---".
+func hasDocumentEnd(data []byte) bool {
+	for i := 0; i < len(data); {
+		if bytes.HasPrefix(data[i:], []byte("...")) && (i+3 == len(data) || data[i+3] == '\n' || data[i+3] == '\r' || data[i+3] == ' ' || data[i+3] == '\t') {
+			return true
+		}
+		nl := bytes.IndexByte(data[i:], '\n')
+		if nl < 0 {
+			return false
+		}
+		i += nl + 1
+	}
+	return false
 }
 
 // shiftLines adds off to the line of every node of a tree (aliases are not

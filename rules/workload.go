@@ -29,6 +29,9 @@ type Pod struct {
 	// Batch pods run to completion (Job, CronJob, Pods that never restart):
 	// liveness and readiness probes do not apply.
 	Batch bool
+
+	all             []Container // regular, then init, then ephemeral
+	nRegular, nInit int
 }
 
 // Container is one container of a pod with its path.
@@ -52,24 +55,37 @@ func (c Container) Describe() string {
 }
 
 // Containers lists the pod's containers, then its init containers when init
-// is set, then its ephemeral containers when ephemeral is set.
+// is set, then its ephemeral containers when ephemeral is set. The list is
+// built once per pod and shared: callers must not modify it.
 func (p *Pod) Containers(init, ephemeral bool) []Container {
-	var out []Container
+	if p.all == nil {
+		p.buildContainers()
+	}
+	switch {
+	case init && ephemeral:
+		return p.all
+	case init:
+		return p.all[:p.nRegular+p.nInit]
+	case ephemeral:
+		out := append([]Container{}, p.all[:p.nRegular]...)
+		return append(out, p.all[p.nRegular+p.nInit:]...)
+	}
+	return p.all[:p.nRegular]
+}
+
+func (p *Pod) buildContainers() {
+	all := make([]Container, 0, len(p.Spec.Containers)+len(p.Spec.InitContainers)+len(p.Spec.EphemeralContainers))
 	for i := range p.Spec.Containers {
-		out = append(out, Container{Container: &p.Spec.Containers[i], Path: p.SpecPath.Key("containers").Index(i)})
+		all = append(all, Container{Container: &p.Spec.Containers[i], Path: p.SpecPath.Key("containers").Index(i)})
 	}
-	if init {
-		for i := range p.Spec.InitContainers {
-			out = append(out, Container{Container: &p.Spec.InitContainers[i], Path: p.SpecPath.Key("initContainers").Index(i), Init: true})
-		}
+	for i := range p.Spec.InitContainers {
+		all = append(all, Container{Container: &p.Spec.InitContainers[i], Path: p.SpecPath.Key("initContainers").Index(i), Init: true})
 	}
-	if ephemeral {
-		for i := range p.Spec.EphemeralContainers {
-			c := corev1.Container(p.Spec.EphemeralContainers[i].EphemeralContainerCommon)
-			out = append(out, Container{Container: &c, Path: p.SpecPath.Key("ephemeralContainers").Index(i), Ephemeral: true})
-		}
+	for i := range p.Spec.EphemeralContainers {
+		c := corev1.Container(p.Spec.EphemeralContainers[i].EphemeralContainerCommon)
+		all = append(all, Container{Container: &c, Path: p.SpecPath.Key("ephemeralContainers").Index(i), Ephemeral: true})
 	}
-	return out
+	p.all, p.nRegular, p.nInit = all, len(p.Spec.Containers), len(p.Spec.InitContainers)
 }
 
 // podShape says where a kind keeps its pod template.

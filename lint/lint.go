@@ -6,6 +6,7 @@ package lint
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -24,6 +25,9 @@ type Finding struct {
 	Object  manifest.Ref
 	Unit    string
 	Related []manifest.Location
+	// AlsoIn lists the other units whose objects have the same finding at the
+	// same source location (a base shared by several overlays).
+	AlsoIn []string
 }
 
 // Error is an input or internal error, attributed to a unit and file.
@@ -92,7 +96,60 @@ func Run(units []*render.Unit, rs []*rules.Rule) *Report {
 		rep.Errors = append(rep.Errors, per[i].errors...)
 	}
 	sortReport(rep)
+	rep.Findings = mergeShared(rep.Findings)
 	return rep
+}
+
+// mergeShared reports a finding at one source location once when several
+// units produce it (a base linted through each overlay that uses it): the
+// first unit keeps it and lists the others in AlsoIn. Findings of one unit
+// are never merged with each other. The input is sorted and so is the output.
+func mergeShared(fs []Finding) []Finding {
+	type key struct {
+		rule, file, path, message string
+		line, column              int
+	}
+	groups := map[key][]int{}
+	for i, f := range fs {
+		k := key{f.Rule, f.File, f.Path, f.Message, f.Line, f.Column}
+		groups[k] = append(groups[k], i)
+	}
+	drop := make([]bool, len(fs))
+	for _, idx := range groups {
+		if len(idx) < 2 {
+			continue
+		}
+		first := fs[idx[0]].Unit
+		for _, i := range idx {
+			if fs[i].Unit < first {
+				first = fs[i].Unit
+			}
+		}
+		var others []string
+		for _, i := range idx {
+			if u := fs[i].Unit; u != first && !slices.Contains(others, u) {
+				others = append(others, u)
+			}
+		}
+		if len(others) == 0 {
+			continue
+		}
+		sort.Strings(others)
+		for _, i := range idx {
+			if fs[i].Unit == first {
+				fs[i].AlsoIn = others
+			} else {
+				drop[i] = true
+			}
+		}
+	}
+	out := fs[:0]
+	for i, f := range fs {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 type unitResult struct {

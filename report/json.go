@@ -28,6 +28,7 @@ type jsonFinding struct {
 	Object   jsonObject     `json:"object"`
 	Unit     string         `json:"unit"`
 	Related  []jsonLocation `json:"related"`
+	AlsoIn   []string       `json:"alsoIn"`
 }
 
 type jsonObject struct {
@@ -79,6 +80,7 @@ func (JSON) Write(w io.Writer, rep *lint.Report) error {
 			Object:  jsonObject(f.Object),
 			Unit:    f.Unit,
 			Related: make([]jsonLocation, 0, len(f.Related)),
+			AlsoIn:  append([]string{}, f.AlsoIn...),
 		}
 		for _, r := range f.Related {
 			jf.Related = append(jf.Related, jsonLocation{File: r.File, Line: r.Line, Column: r.Column, Message: r.Message})

@@ -87,7 +87,7 @@ func TestJSONContractShape(t *testing.T) {
 	if len(findings) != 3 {
 		t.Fatalf("%d findings", len(findings))
 	}
-	wantFinding := []string{"column", "file", "line", "message", "object", "path", "related", "rule", "severity", "unit"}
+	wantFinding := []string{"alsoIn", "column", "file", "line", "message", "object", "path", "related", "rule", "severity", "unit"}
 	for i, f := range findings {
 		f := f.(map[string]any)
 		if got := keys(f); !reflect.DeepEqual(got, wantFinding) {

@@ -51,6 +51,9 @@ func (t Text) Write(w io.Writer, rep *lint.Report) error {
 		for _, r := range f.Related {
 			fmt.Fprintf(bw, " (%s %s)", Sanitize(r.Message), position(r.File, r.Line, 0))
 		}
+		if len(f.AlsoIn) > 0 {
+			fmt.Fprintf(bw, " (also in %s)", Sanitize(strings.Join(f.AlsoIn, ", ")))
+		}
 		bw.WriteByte('\n')
 	}
 	if len(rep.Errors) > 0 && len(rep.Findings) > 0 {

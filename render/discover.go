@@ -19,6 +19,7 @@ const DefaultMaxFileSize = 64 << 20
 type Options struct {
 	Stdin       io.Reader // read for the argument "-"
 	MaxFileSize int64     // 0 means DefaultMaxFileSize
+	Helm        HelmOptions
 }
 
 // chart and kustomization markers make a directory a unit of its own.
@@ -37,6 +38,17 @@ func Load(args []string, opt Options) []*Unit {
 	for _, arg := range args {
 		units = append(units, loadArg(arg, opt)...)
 	}
+	// Charts are found first and rendered together, a few at a time.
+	var charts []*Unit
+	for _, u := range units {
+		if u.chartSource != "" {
+			charts = append(charts, u)
+		}
+	}
+	parallel(len(charts), func(i int) {
+		loadHelm(charts[i], charts[i].chartSource, opt)
+		charts[i].chartSource = ""
+	})
 	sort.SliceStable(units, func(i, j int) bool { return units[i].Path < units[j].Path })
 	return units
 }
@@ -63,13 +75,16 @@ func loadArg(arg string, opt Options) []*Unit {
 	}
 	if !info.IsDir() {
 		if strings.HasSuffix(arg, ".tgz") || strings.HasSuffix(arg, ".tar.gz") {
-			return []*Unit{unsupported(display, Helm)}
+			return []*Unit{helmUnit(arg, display)}
 		}
 		u := &Unit{Path: display, Kind: Plain}
 		loadFiles(u, []string{arg}, opt)
 		return []*Unit{u}
 	}
 	if k, ok := unitKind(arg); ok {
+		if k == Helm {
+			return []*Unit{helmUnit(arg, display)}
+		}
 		return []*Unit{unsupported(display, k)}
 	}
 	return walkDir(arg, display, opt)
@@ -93,8 +108,13 @@ func isRegular(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// unsupported is the placeholder unit for charts and kustomizations until
-// their renderers land.
+// helmUnit is a chart unit to be rendered from src (a directory or .tgz).
+func helmUnit(src, display string) *Unit {
+	return &Unit{Path: display, Kind: Helm, chartSource: src}
+}
+
+// unsupported is the placeholder unit for kustomizations until their
+// renderer lands.
 func unsupported(display string, k Kind) *Unit {
 	return &Unit{Path: display, Kind: k, Err: &Error{File: display, Message: fmt.Sprintf("%s units are not supported yet", k)}}
 }
@@ -136,10 +156,11 @@ func walkDir(dir, display string, opt Options) []*Unit {
 				return fs.SkipDir
 			}
 			if k, ok := unitKind(p); ok {
-				others = append(others, unsupported(DisplayPath(p), k))
 				if k == Helm {
+					others = append(others, helmUnit(p, DisplayPath(p)))
 					return fs.SkipDir // subcharts belong to their parent
 				}
+				others = append(others, unsupported(DisplayPath(p), k))
 				owned = append(owned, p+string(filepath.Separator))
 			}
 			return nil

@@ -32,6 +32,8 @@ type Unit struct {
 	// sources (a chart's kubeVersion constraint, values that break the chart's
 	// schema). Their rules are documented in package rules like any other.
 	Findings []Diagnostic
+
+	chartSource string // a chart still to be rendered (directory or .tgz)
 }
 
 // Diagnostic is a finding produced while rendering, already located.

@@ -71,12 +71,20 @@ func TestRuleValues(t *testing.T) {
 }
 
 // Every rule has a fixture directory with a failing case (a want naming it)
-// and a clean case (clean*.yaml) in which it runs and stays silent.
+// and a clean case in which it runs and stays silent: bad.yaml and
+// clean*.yaml under fixtures/plain/<rule-id>/, or, for rules a renderer
+// detects in its sources, chart (or overlay) directories bad/ and clean*/
+// under fixtures/<renderer>/<rule-id>/.
 func TestEveryRuleHasFixtures(t *testing.T) {
 	for _, r := range All() {
+		want := regexp.MustCompile(`#\s*want:[a-z0-9, -]*\b` + regexp.QuoteMeta(r.ID) + `\b`)
+		if r.Renderer != "" {
+			checkRendererFixtures(t, r, want)
+			continue
+		}
 		dir := "../fixtures/plain/" + r.ID
 		bad, _ := os.ReadFile(dir + "/bad.yaml")
-		if !regexp.MustCompile(`#\s*want:[a-z0-9, -]*\b` + regexp.QuoteMeta(r.ID) + `\b`).Match(bad) {
+		if !want.Match(bad) {
 			t.Errorf("%s: %s/bad.yaml has no `# want: %s`", r.ID, dir, r.ID)
 		}
 		cleans, _ := filepath.Glob(dir + "/clean*.yaml")
@@ -89,5 +97,37 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 				t.Errorf("%s: optional rule is not enabled in %s", r.ID, c)
 			}
 		}
+	}
+}
+
+// checkRendererFixtures looks for fixtures/<renderer>/<rule-id>/bad/ holding
+// a file with a want naming the rule, and at least one clean*/ directory.
+func checkRendererFixtures(t *testing.T, r *Rule, want *regexp.Regexp) {
+	t.Helper()
+	dir := "../fixtures/" + r.Renderer + "/" + r.ID
+	found := false
+	err := filepath.WalkDir(dir+"/bad", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		found = want.Match(data)
+		return nil
+	})
+	if err != nil || !found {
+		t.Errorf("%s: no file under %s/bad has `# want: %s` (%v)", r.ID, dir, r.ID, err)
+	}
+	cleans, _ := filepath.Glob(dir + "/clean*")
+	n := 0
+	for _, c := range cleans {
+		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no clean case in %s/clean*/", r.ID, dir)
 	}
 }

@@ -47,6 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		EnableBashCompletion: false,
 		Commands: []*cli.Command{
 			lintCommand(&code),
+			renderCommand(&code),
 			rulesCommand(),
 			explainCommand(),
 			versionCommand(),
@@ -79,14 +80,14 @@ func lintCommand(code *int) *cli.Command {
 		Name:      "lint",
 		Usage:     "lint manifests, charts and overlays under the given paths (- for stdin)",
 		ArgsUsage: "PATH...",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text or json"},
 			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
 			&cli.StringSliceFlag{Name: "enable", Usage: "also run this rule (repeatable; for rules off by default)"},
 			&cli.StringSliceFlag{Name: "disable", Usage: "do not run this rule (repeatable)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also list skipped documents and files"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour output (NO_COLOR is honoured too)"},
-		},
+		}, inputFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("lint needs at least one path (a directory, a file, or - for stdin)")
@@ -113,13 +114,67 @@ func lintCommand(code *int) *cli.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
-			units := render.Load(c.Args().Slice(), render.Options{Stdin: c.App.Reader})
+			units := render.Load(c.Args().Slice(), loadOptions(c))
 			rep := lint.Run(units, rs)
 			if err := w.Write(c.App.Writer, rep); err != nil {
 				return cli.Exit("kready: writing output: "+err.Error(), exitError)
 			}
 			*code = rep.ExitCode(threshold)
 			return nil
+		},
+	}
+}
+
+// inputFlags are the flags that decide how inputs render, shared by lint
+// and render. Values flags apply to every chart.
+func inputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "values", Aliases: []string{"f"}, Usage: "Helm values file (repeatable; later files win)"},
+		&cli.GenericFlag{Name: "set", Value: &rawList{}, Usage: "set a Helm value: key=value[,key=value] (repeatable)"},
+		&cli.GenericFlag{Name: "set-string", Value: &rawList{}, Usage: "set a Helm value as a string (repeatable)"},
+		&cli.GenericFlag{Name: "set-file", Value: &rawList{}, Usage: "set a Helm value from a file: key=path (repeatable)"},
+		&cli.GenericFlag{Name: "set-json", Value: &rawList{}, Usage: "set a Helm value from JSON: key=json (repeatable)"},
+		&cli.StringFlag{Name: "release-name", Value: render.DefaultReleaseName, Usage: "Helm release name"},
+		&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Value: render.DefaultNamespace, Usage: "Helm release namespace"},
+		&cli.StringFlag{Name: "kube-version", Value: render.DefaultKubeVersion, Usage: "Kubernetes version charts render for (.Capabilities)"},
+		&cli.StringSliceFlag{Name: "api-versions", Usage: "extra API version for .Capabilities.APIVersions, e.g. monitoring.coreos.com/v1 (repeatable)"},
+		&cli.BoolFlag{Name: "skip-tests", Usage: "leave out Helm test hooks"},
+	}
+}
+
+// rawList collects every occurrence of a flag unsplit: --set values carry
+// their own commas ({a,b} lists, escaped \,).
+type rawList []string
+
+func (l *rawList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+func (l *rawList) String() string { return strings.Join(*l, " ") }
+
+func rawValues(c *cli.Context, name string) []string {
+	if l, ok := c.Generic(name).(*rawList); ok && l != nil {
+		return append([]string(nil), *l...)
+	}
+	return nil
+}
+
+// loadOptions turns the input flags into render options.
+func loadOptions(c *cli.Context) render.Options {
+	return render.Options{
+		Stdin: c.App.Reader,
+		Helm: render.HelmOptions{
+			ValuesFiles: c.StringSlice("values"),
+			Set:         rawValues(c, "set"),
+			SetString:   rawValues(c, "set-string"),
+			SetFile:     rawValues(c, "set-file"),
+			SetJSON:     rawValues(c, "set-json"),
+			ReleaseName: c.String("release-name"),
+			Namespace:   c.String("namespace"),
+			KubeVersion: c.String("kube-version"),
+			APIVersions: c.StringSlice("api-versions"),
+			SkipTests:   c.Bool("skip-tests"),
 		},
 	}
 }

@@ -628,7 +628,7 @@ func pathKeys(rest manifest.Path, single bool) []string {
 // line of the deepest existing key of want in it.
 func (m *templateMapper) valuesLocation(supplied, want []string) (manifest.Location, bool) {
 	for _, vf := range m.values {
-		if vf.root == nil || len(vf.Scope) > len(supplied) || !hasPrefix(supplied, vf.Scope) {
+		if vf.root == nil || len(vf.Scope) > len(supplied) || !keysHavePrefix(supplied, vf.Scope) {
 			continue
 		}
 		rel := supplied[len(vf.Scope):]
@@ -641,7 +641,7 @@ func (m *templateMapper) valuesLocation(supplied, want []string) (manifest.Locat
 	return manifest.Location{}, false
 }
 
-func hasPrefix(p, prefix []string) bool {
+func keysHavePrefix(p, prefix []string) bool {
 	for i := range prefix {
 		if p[i] != prefix[i] {
 			return false

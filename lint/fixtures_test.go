@@ -21,9 +21,13 @@ import (
 // default run in a fixture directory when a want names them or a line says
 // `# enable: rule-id`.
 
+// In templates the comment may be a template comment: {{/* want: rule-id */}}.
+// `# related: rule-id` marks a line (a values file line, a patch line) that a
+// finding of that rule must list among its related locations.
 var (
-	wantRe   = regexp.MustCompile(`#\s*want:\s*([a-z0-9, -]+)`)
-	enableRe = regexp.MustCompile(`#\s*enable:\s*([a-z0-9, -]+)`)
+	wantRe    = regexp.MustCompile(`(?:#|/\*)\s*want:\s*([a-z0-9, -]+)`)
+	relatedRe = regexp.MustCompile(`(?:#|/\*)\s*related:\s*([a-z0-9, -]+)`)
+	enableRe  = regexp.MustCompile(`#\s*enable:\s*([a-z0-9, -]+)`)
 )
 
 type expectation struct {
@@ -36,6 +40,12 @@ func (e expectation) String() string { return fmt.Sprintf("%s:%d %s", e.file, e.
 
 // readExpectations collects want and enable comments from every file in dir.
 func readExpectations(t *testing.T, dir string) (wants []expectation, enable []string) {
+	wants, _, enable = readAllExpectations(t, dir)
+	return wants, enable
+}
+
+// readAllExpectations also collects related comments.
+func readAllExpectations(t *testing.T, dir string) (wants, related []expectation, enable []string) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -56,6 +66,11 @@ func readExpectations(t *testing.T, dir string) (wants []expectation, enable []s
 					enable = append(enable, id)
 				}
 			}
+			if m := relatedRe.FindStringSubmatch(text); m != nil {
+				for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' }) {
+					related = append(related, expectation{render.DisplayPath(p), line, id})
+				}
+			}
 			if m := enableRe.FindStringSubmatch(text); m != nil {
 				enable = append(enable, strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' })...)
 			}
@@ -65,7 +80,7 @@ func readExpectations(t *testing.T, dir string) (wants []expectation, enable []s
 	if err != nil {
 		t.Fatal(err)
 	}
-	return wants, enable
+	return wants, related, enable
 }
 
 func TestFixtures(t *testing.T) {

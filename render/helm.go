@@ -521,7 +521,7 @@ func missingDependencies(top *chart.Chart, roots map[*chart.File]string) []*Erro
 				first = i
 			}
 			desc := d.Name
-			if d.Alias != "" {
+			if d.Alias != "" && d.Alias != d.Name {
 				desc += " (alias " + d.Alias + ")"
 			}
 			if d.Repository != "" {

@@ -52,11 +52,9 @@ const (
 	DefaultRenderTimeout = 60 * time.Second
 )
 
-// Limits on a chart directory read before Helm's loader sees it. Helm's own
-// loader refuses bigger files too, but without naming their path.
-var (
-	maxChartEntries = 100_000
-)
+// maxChartEntries bounds the files and directories read for one chart, so
+// directory symlinks fanning out cannot make a walk endless.
+const maxChartEntries = 100_000
 
 // loadHelm renders one chart (a directory or a .tgz) into u. Nothing is
 // fetched and nothing is written; any failure, panic included, becomes the
@@ -418,9 +416,17 @@ func chartID(c *chart.Chart) *chart.File {
 func chartTree(ch *chart.Chart) []*chart.Chart {
 	out := []*chart.Chart{ch}
 	for i := 0; i < len(out); i++ {
-		out = append(out, out[i].Dependencies()...)
+		out = append(out, sortedDependencies(out[i])...)
 	}
 	return out
+}
+
+// sortedDependencies orders subcharts by name: Helm adds them in map order,
+// and output must not change from run to run.
+func sortedDependencies(c *chart.Chart) []*chart.Chart {
+	deps := append([]*chart.Chart(nil), c.Dependencies()...)
+	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Name() < deps[j].Name() })
+	return deps
 }
 
 // locateCharts records where each chart of a loaded tree lives on disk, as a
@@ -697,7 +703,7 @@ func valuesSources(userFiles []valuesSource, charts []*chart.Chart, roots map[*c
 		if f := rawFile(c, "values.yaml"); f != nil {
 			out = append(out, valuesSource{Display: joinDisplay(roots[chartID(c)], "values.yaml"), Data: f.Data, Scope: scope})
 		}
-		for _, d := range c.Dependencies() {
+		for _, d := range sortedDependencies(c) {
 			walk(d, append(append([]string{}, scope...), d.Name()))
 		}
 	}

@@ -994,6 +994,43 @@ func TestHelmChartsFoundInDirectories(t *testing.T) {
 	}
 }
 
+// Helm adds subcharts in map order; objects, errors and notes must still
+// come out the same way every run.
+func TestHelmOutputIsDeterministic(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "many")
+	files := map[string]string{"Chart.yaml": "apiVersion: v2\nname: many\nversion: 0.1.0\n"}
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		files["charts/"+n+"/Chart.yaml"] = "apiVersion: v2\nname: " + n + "\nversion: 0.1.0\nkubeVersion: \"<1.2\"\n"
+		files["charts/"+n+"/crds/crd.yaml"] = strings.Replace(htCRD, "widgets", n+"s", -1)
+		files["charts/"+n+"/templates/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + n + "\n---\n# empty\n"
+	}
+	htWrite(t, dir, files)
+	summary := func() string {
+		u := htLoad(t, render.Options{}, dir)
+		htOK(t, u)
+		var b strings.Builder
+		for _, o := range u.Objects {
+			fmt.Fprintf(&b, "%s %s\n", o.Name, o.Source.File)
+		}
+		for _, s := range u.Skipped {
+			fmt.Fprintf(&b, "%s %s\n", s.File, s.Reason)
+		}
+		for _, f := range u.Findings {
+			fmt.Fprintf(&b, "%s:%d %s\n", f.File, f.Line, f.Rule)
+		}
+		return b.String()
+	}
+	first := summary()
+	if strings.Count(first, "\n") != 20 {
+		t.Fatalf("summary:\n%s", first)
+	}
+	for i := 0; i < 8; i++ {
+		if again := summary(); again != first {
+			t.Fatalf("run %d differs:\n%s\nfirst:\n%s", i+2, again, first)
+		}
+	}
+}
+
 const htCorpus = "../../shared/corpus"
 
 // htCorpusCounts reads expected/helm-object-counts.tsv, or skips.

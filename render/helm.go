@@ -374,8 +374,12 @@ func captureStdLog(f func()) []string {
 	log.SetOutput(&buf)
 	log.SetFlags(0)
 	defer func() {
-		log.SetOutput(prevOut)
-		log.SetFlags(prevFlags)
+		// Another capture (kustomize's) may have taken over meanwhile; then
+		// it restores the logger, not this one.
+		if log.Writer() == io.Writer(&buf) {
+			log.SetOutput(prevOut)
+			log.SetFlags(prevFlags)
+		}
 	}()
 	f()
 	var out []string

@@ -266,6 +266,16 @@ func TestHelmSubchartConditions(t *testing.T) {
 	if s := htValue(htFind(t, on, "ConfigMap", "session"), "data.size"); s != "2Gi" {
 		t.Errorf("aliased subchart got size %q from the parent's values, want 2Gi", s)
 	}
+	// Helm's warnings (a condition that is not a bool) are notes of the unit.
+	odd := htLoad(t, render.Options{Helm: render.HelmOptions{SetString: []string{"cache.enabled=yes"}}}, dir)
+	htOK(t, odd)
+	noted := false
+	for _, s := range odd.Skipped {
+		noted = noted || s.File == odd.Path && strings.HasPrefix(s.Reason, "helm: Warning: Condition path 'cache.enabled' for chart cache returned non-bool value")
+	}
+	if !noted {
+		t.Errorf("Helm's warning is not among the notes: %+v", odd.Skipped)
+	}
 	one := htLoad(t, render.Options{Helm: render.HelmOptions{Set: []string{"cache.enabled=true"}}}, dir)
 	htOK(t, one)
 	if len(one.Objects) != 3 || htValue(htFind(t, one, "ConfigMap", "cache"), "data.size") != "1Gi" {

@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -217,5 +218,26 @@ func TestTemplateErrorRootCause(t *testing.T) {
 		if got := templateError(errors.New(in), []*chart.Chart{ch}, roots, "deploy/web").Error(); got != want {
 			t.Errorf("%s\n got %s\nwant %s", in, got, want)
 		}
+	}
+}
+
+// Helm's warnings become lines of the unit, never raw output, and the
+// standard logger is restored afterwards.
+func TestCaptureStdLog(t *testing.T) {
+	var outside strings.Builder
+	prev := log.Writer()
+	log.SetOutput(&outside)
+	defer log.SetOutput(prev)
+	got := captureStdLog(func() {
+		log.Printf("Warning: one")
+		log.Printf("Warning: one")
+		log.Print("two\n\n")
+	})
+	if !reflect.DeepEqual(got, []string{"Warning: one", "two"}) || outside.Len() != 0 {
+		t.Errorf("captured %q, leaked %q", got, outside.String())
+	}
+	log.Print("after")
+	if !strings.Contains(outside.String(), "after") {
+		t.Error("the logger was not restored")
 	}
 }

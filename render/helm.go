@@ -207,22 +207,51 @@ func loadHelm(u *Unit, src string, opt Options) {
 			perTemplate[name] = kept
 		}
 	}
-	if len(perTemplate) > 0 {
-		m, err := newTemplateMapper(ch, render, rendered, display, valuesSources(valuesFiles, charts, roots))
-		if err != nil {
-			u.Skipped = append(u.Skipped, Skip{File: u.Path, Reason: "template lines unavailable, findings point at rendered lines: " + err.Error()})
-		}
-		for _, name := range names {
-			objs := perTemplate[name]
-			if len(objs) == 0 {
-				continue
-			}
-			if err == nil {
-				m.attach(name, objs)
-			}
-			u.Objects = append(u.Objects, objs...)
+	if len(perTemplate) == 0 {
+		return
+	}
+	if err := mapTemplates(ch, render, rendered, display, valuesSources(valuesFiles, charts, roots), names, perTemplate); err != nil {
+		u.Skipped = append(u.Skipped, Skip{File: u.Path, Reason: "template lines unavailable, findings point at rendered lines: " + err.Error()})
+	}
+	for _, name := range names {
+		u.Objects = append(u.Objects, perTemplate[name]...)
+	}
+}
+
+// mapTemplates points each object at its template lines through the line
+// mapper. When the mapper fails (or panics) every object keeps its
+// rendered-output locator: objects are never dropped for want of lines.
+func mapTemplates(ch *chart.Chart, render renderFunc, rendered, display map[string]string, values []valuesSource, names []string, perTemplate map[string][]*manifest.Object) (err error) {
+	type saved struct {
+		loc manifest.Locator
+		src manifest.Source
+	}
+	before := map[*manifest.Object]saved{}
+	for _, objs := range perTemplate {
+		for _, o := range objs {
+			before[o] = saved{o.Locator, o.Source}
 		}
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error in the line mapper: %v", p)
+		}
+		if err != nil {
+			for o, s := range before {
+				o.Locator, o.Source = s.loc, s.src
+			}
+		}
+	}()
+	m, err := newTemplateMapper(ch, render, rendered, display, values)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if objs := perTemplate[name]; len(objs) > 0 {
+			m.attach(name, objs)
+		}
+	}
+	return nil
 }
 
 // decodeRendered splits a rendered template into documents where Helm does

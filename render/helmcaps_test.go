@@ -14,6 +14,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
+
+	"github.com/kready/kready/manifest"
 )
 
 // DefaultKubeVersion follows the vendored k8s.io/api: bumping the module
@@ -239,5 +241,31 @@ func TestCaptureStdLog(t *testing.T) {
 	log.Print("after")
 	if !strings.Contains(outside.String(), "after") {
 		t.Error("the logger was not restored")
+	}
+}
+
+// A failing or panicking line mapper leaves every object with its
+// rendered-output locator.
+func TestMapTemplatesFallsBack(t *testing.T) {
+	ch := &chart.Chart{Metadata: &chart.Metadata{Name: "web", APIVersion: "v2", Version: "0.1.0"},
+		Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")}}}
+	const name, file = "web/templates/cm.yaml", "deploy/web/templates/cm.yaml"
+	rendered := map[string]string{name: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"}
+	for _, render := range []renderFunc{
+		func(*chart.Chart) (map[string]string, error) { panic("boom") },
+		func(*chart.Chart) (map[string]string, error) { return nil, errors.New("instrumented render failed") },
+	} {
+		objs, errs, _ := decodeRendered(file, rendered[name])
+		if len(errs) > 0 || len(objs) != 1 {
+			t.Fatalf("decode: %v", errs)
+		}
+		err := mapTemplates(ch, render, rendered, map[string]string{name: file}, nil, []string{name}, map[string][]*manifest.Object{name: objs})
+		if err == nil {
+			t.Fatal("no error")
+		}
+		loc, _ := objs[0].Locator.Locate(manifest.ParsePath("metadata.name"))
+		if loc.File != file || loc.Line != 4 || objs[0].Source.Line != 1 {
+			t.Errorf("%v: metadata.name at %s:%d, source line %d", err, loc.File, loc.Line, objs[0].Source.Line)
+		}
 	}
 }

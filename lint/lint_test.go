@@ -185,7 +185,7 @@ func TestDeterministicAcrossParallelism(t *testing.T) {
 	if n := bytes.Count(one, []byte(`"rule":`)); n < 100 {
 		t.Errorf("only %d findings in the generated tree", n)
 	}
-	if !bytes.Contains(one, []byte("malformed YAML")) || !bytes.Contains(one, []byte("duplicate key")) {
+	if !bytes.Contains(one, []byte("malformed YAML")) || !bytes.Contains(one, []byte(`"rule":"duplicate-key"`)) {
 		t.Errorf("generated errors missing from the output")
 	}
 }

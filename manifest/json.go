@@ -31,16 +31,26 @@ func (e *ErrorAt) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.M
 // become numbers, timestamps stay strings, merge keys are expanded.
 // Duplicate mapping keys, excessive aliasing and non-string keys are errors.
 func ToJSON(n *yaml.Node) ([]byte, error) {
+	data, _, err := ToJSONWithDuplicates(n)
+	return data, err
+}
+
+// ToJSONWithDuplicates is ToJSON that also returns the path of every key
+// given twice in one mapping. Like kubectl and Helm without strict field
+// validation, the last value of a duplicated key wins.
+func ToJSONWithDuplicates(n *yaml.Node) ([]byte, []Path, error) {
 	c := converter{budget: MaxExpandedNodes}
 	if err := c.emit(n, 0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c.buf.Bytes(), nil
+	return c.buf.Bytes(), c.dups, nil
 }
 
 type converter struct {
 	buf    bytes.Buffer
 	budget int
+	path   Path   // where emit is, for reporting duplicates
+	dups   []Path // duplicated keys
 }
 
 func (c *converter) emit(n *yaml.Node, depth int) error {
@@ -69,7 +79,10 @@ func (c *converter) emit(n *yaml.Node, depth int) error {
 			if i > 0 {
 				c.buf.WriteByte(',')
 			}
-			if err := c.emit(item, depth+1); err != nil {
+			c.path = append(c.path, Segment{Index: i, IsIndex: true})
+			err := c.emit(item, depth+1)
+			c.path = c.path[:len(c.path)-1]
+			if err != nil {
 				return err
 			}
 		}
@@ -99,7 +112,10 @@ func (c *converter) mapping(n *yaml.Node, depth int) error {
 		}
 		writeString(&c.buf, p.k.Value)
 		c.buf.WriteByte(':')
-		if err := c.emit(p.v, depth+1); err != nil {
+		c.path = append(c.path, Segment{Key: p.k.Value})
+		err := c.emit(p.v, depth+1)
+		c.path = c.path[:len(c.path)-1]
+		if err != nil {
 			return err
 		}
 	}
@@ -141,9 +157,7 @@ func (c *converter) collect(n *yaml.Node, hops int, into []pair) ([]pair, error)
 		}
 		explicit = append(explicit, pair{k, v})
 	}
-	if first := duplicateKey(explicit); first != nil {
-		return nil, first
-	}
+	explicit = c.lastWins(explicit)
 	// Explicit keys override merged ones; a later merge source does not
 	// override an earlier one.
 	if len(into) > 0 {
@@ -173,29 +187,35 @@ func (c *converter) collect(n *yaml.Node, hops int, into []pair) ([]pair, error)
 	return append(into, explicit...), nil
 }
 
-// duplicateKey reports a key given twice in one mapping, as kubectl does.
-// Mappings in manifests are small, so pairwise comparison beats a map.
-func duplicateKey(ps []pair) *ErrorAt {
+// lastWins drops the earlier entries of keys given twice in one mapping
+// and records them. Mappings in manifests are small, so pairwise comparison
+// beats a map there.
+func (c *converter) lastWins(ps []pair) []pair {
+	dup := func(i int) bool { return indexOf(ps[i+1:], ps[i].k.Value) >= 0 }
 	if len(ps) > 32 {
-		seen := make(map[string]int, len(ps))
-		for _, p := range ps {
-			if line, dup := seen[p.k.Value]; dup {
-				return dupError(p, line)
+		last := make(map[string]int, len(ps))
+		for i, p := range ps {
+			last[p.k.Value] = i
+		}
+		dup = func(i int) bool { return last[ps[i].k.Value] != i }
+	}
+	var out []pair
+	for i := range ps {
+		if !dup(i) {
+			if out != nil {
+				out = append(out, ps[i])
 			}
-			seen[p.k.Value] = p.k.Line
+			continue
 		}
-		return nil
-	}
-	for i := 1; i < len(ps); i++ {
-		if j := indexOf(ps[:i], ps[i].k.Value); j >= 0 {
-			return dupError(ps[i], ps[j].k.Line)
+		if out == nil {
+			out = append(make([]pair, 0, len(ps)), ps[:i]...)
 		}
+		c.dups = append(c.dups, append(append(Path{}, c.path...), Segment{Key: ps[i].k.Value}))
 	}
-	return nil
-}
-
-func dupError(p pair, first int) *ErrorAt {
-	return &ErrorAt{Line: p.k.Line, Message: fmt.Sprintf("duplicate key %q (first defined on line %d)", p.k.Value, first)}
+	if out == nil {
+		return ps
+	}
+	return out
 }
 
 func indexOf(ps []pair, key string) int {

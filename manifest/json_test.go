@@ -165,17 +165,37 @@ func TestToJSONAndLocateAgreeOnMergeSources(t *testing.T) {
 	}
 }
 
+// A key given twice: the last value wins (kubectl and Helm without strict
+// validation), the duplicate is reported, and Locate points at the winner.
 func TestToJSONDuplicateKey(t *testing.T) {
-	_, err := toJSON(t, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {}\n  name: b\n")
-	var at *ErrorAt
-	if !errors.As(err, &at) {
-		t.Fatalf("err = %v, want *ErrorAt", err)
+	src := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {}\n  name: b\nspec:\n  containers:\n    - {name: c, image: x1, image: y1}\n"
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+		t.Fatal(err)
 	}
-	if at.Line != 6 || !strings.Contains(at.Message, `duplicate key "name"`) || !strings.Contains(at.Message, "line 4") {
-		t.Errorf("err = %v, want the duplicate on line 6 naming the first on line 4", err)
+	out, dups, err := ToJSONWithDuplicates(&root)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.HasPrefix(err.Error(), "line 6: ") {
-		t.Errorf("Error() = %q, want it to start with the line", err.Error())
+	var v struct {
+		Metadata struct{ Name string }
+		Spec     struct{ Containers []struct{ Image string } }
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if v.Metadata.Name != "b" || v.Spec.Containers[0].Image != "y1" {
+		t.Errorf("last value must win: %s", out)
+	}
+	var got []string
+	for _, p := range dups {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "metadata.name spec.containers[0].image" {
+		t.Errorf("duplicates = %v", got)
+	}
+	if loc, _ := locator(t, src).Locate(ParsePath("metadata.name")); loc.Line != 6 {
+		t.Errorf("Locate(metadata.name) = line %d, want 6 (the key that wins)", loc.Line)
 	}
 }
 

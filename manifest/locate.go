@@ -77,7 +77,8 @@ func deref(n *yaml.Node) *yaml.Node {
 // mappingGet finds key in a mapping node, honouring merge keys (<<). Explicit
 // keys win over merged ones, as in YAML.
 func mappingGet(m *yaml.Node, key string, hops int) (k, v *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
+	// A key given twice: the last one wins, as in ToJSON.
+	for i := len(m.Content) - 2; i >= 0; i -= 2 {
 		if kn := m.Content[i]; kn.Kind == yaml.ScalarNode && kn.Value == key && kn.Tag != "!!merge" {
 			return kn, m.Content[i+1]
 		}

@@ -24,6 +24,8 @@ type Object struct {
 	// JSON is the object as kubectl would read it (see ToJSON); typed views
 	// are decoded from it.
 	JSON []byte
+	// Duplicates are keys given twice in one mapping (the last value wins).
+	Duplicates []Path
 	// Locator turns field paths of this object into file locations.
 	Locator Locator
 }

@@ -218,7 +218,7 @@ func documentObjects(file string, doc int, root *yaml.Node) (objs []*manifest.Ob
 	}
 	// One conversion of the whole document catches duplicate keys and alias
 	// bombs for every object it holds.
-	docJSON, err := manifest.ToJSON(n)
+	docJSON, dups, err := manifest.ToJSONWithDuplicates(n)
 	if err != nil {
 		return nil, []*Error{convertError(file, n.Line, err)}, nil
 	}
@@ -235,7 +235,7 @@ func documentObjects(file string, doc int, root *yaml.Node) (objs []*manifest.Ob
 			}
 			o := newObject(file, doc, i, item)
 			if o != nil {
-				o.JSON, _ = manifest.ToJSON(item) // the document converted, so its items do
+				o.JSON, o.Duplicates, _ = manifest.ToJSONWithDuplicates(item) // the document converted, so its items do
 			}
 			if o == nil {
 				skips = append(skips, Skip{File: file, Line: item.Line, Reason: fmt.Sprintf("document %d, %s item %d has no apiVersion/kind", doc+1, kind, i)})
@@ -249,7 +249,7 @@ func documentObjects(file string, doc int, root *yaml.Node) (objs []*manifest.Ob
 		return objs, nil, skips
 	}
 	o := newObject(file, doc, -1, n)
-	o.JSON = docJSON
+	o.JSON, o.Duplicates = docJSON, dups
 	return []*manifest.Object{o}, nil, nil
 }
 

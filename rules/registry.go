@@ -19,6 +19,7 @@ var all = sync.OnceValue(func() []*Rule {
 		hostRules,
 		imageRules,
 		secretRules,
+		yamlRules,
 		helmRules,
 		helmSchemaRules,
 	} {

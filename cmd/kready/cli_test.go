@@ -190,7 +190,7 @@ func TestExitCodes(t *testing.T) {
 		{"errors fail even with fail-on none", []string{"lint", "--fail-on", "none", "mixed"}, 2, []string{"mixed/deploy.yaml:38:13"}},
 		{"verbose lists skips", []string{"lint", "-v", "mixed"}, 2, []string{
 			"mixed/notes.yaml:1: skipped: document 1 has no apiVersion/kind, so not a Kubernetes object\n"}},
-		{"chart not supported yet", []string{"lint", "chart"}, 2, []string{"chart: error: helm units are not supported yet\n"}},
+		{"chart without templates renders", []string{"lint", "chart"}, 0, []string{"0 findings in 1 unit, 0 objects"}},
 		{"several paths", []string{"lint", "clean", "warn"}, 1, []string{warnLine, "in 2 units, 3 objects"}},
 		{"nonexistent path", []string{"lint", "no/such/path"}, 2, []string{"no/such/path: error: no such file or directory\n"}},
 		{"unknown flag", []string{"lint", "--bogus", "clean"}, 2, []string{"stderr:flag provided but not defined: -bogus"}},

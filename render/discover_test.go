@@ -195,7 +195,7 @@ func TestChartAndKustomizationDirectoriesAreUnits(t *testing.T) {
 	}
 	want := []unitSummary{
 		{".", render.Plain, ""},
-		{"chart", render.Helm, "helm units are not supported yet"},
+		{"chart", render.Helm, ""},
 		{"kust", render.Kustomize, "kustomize units are not supported yet"},
 		{"kust2", render.Kustomize, "kustomize units are not supported yet"},
 		{"kust3", render.Kustomize, "kustomize units are not supported yet"},
@@ -210,7 +210,7 @@ func TestChartAndKustomizationDirectoriesAreUnits(t *testing.T) {
 		}
 	}
 	for _, u := range units[1:] {
-		if len(u.Objects) != 0 {
+		if u.Kind == render.Kustomize && len(u.Objects) != 0 {
 			t.Errorf("unsupported unit %s has objects", u.Path)
 		}
 	}
@@ -232,8 +232,14 @@ func TestUnsupportedUnitArguments(t *testing.T) {
 		{filepath.Join(dir, "pkg.tgz"), render.Helm},
 	} {
 		u := loadOne(t, []string{tt.arg}, render.Options{})
-		if u.Kind != tt.kind || u.Err == nil || u.Err.Message != string(tt.kind)+" units are not supported yet" || u.Path != render.DisplayPath(tt.arg) {
+		if u.Kind != tt.kind || u.Path != render.DisplayPath(tt.arg) {
 			t.Errorf("%s: unit %s %s %v", tt.arg, u.Path, u.Kind, u.Err)
+		}
+		if tt.kind == render.Kustomize && (u.Err == nil || u.Err.Message != "kustomize units are not supported yet") {
+			t.Errorf("%s: unit %s %s %v", tt.arg, u.Path, u.Kind, u.Err)
+		}
+		if strings.HasSuffix(tt.arg, ".tgz") && (u.Err == nil || !strings.Contains(u.Err.Message, "gzip")) {
+			t.Errorf("%s: a file that is not gzip must be refused: %v", tt.arg, u.Err)
 		}
 	}
 	// A directory holding only a kustomization yields just that unit.

@@ -517,12 +517,13 @@ func (l *helmLocator) Locate(p manifest.Path) (manifest.Location, []manifest.Loc
 			// The field is missing: where the template would write it (an
 			// untaken branch) still tells which values key controls it.
 			if k, ok := l.m.keyBelow(mk, p[depth].Key); ok {
-				if rel := l.m.valuesRelated(k, p[depth+1:]); len(rel) > 0 {
+				if rel := l.m.valuesRelated(k, p[depth+1:], scope(l.tmpl), false); len(rel) > 0 {
 					return loc, rel
 				}
 			}
 		}
-		return loc, l.m.valuesRelated(from, p[depth:])
+		item := depth > 0 && p[depth-1].IsIndex
+		return loc, l.m.valuesRelated(from, p[depth:], scope(l.tmpl), item)
 	}
 	return manifest.Location{File: l.m.display(l.tmpl), Line: 1, Column: 1}, nil
 }
@@ -558,14 +559,25 @@ func indentOf(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
 // reading .Values on that line, or (for a block header such as
 // `resources:`) the first such action in the lines of its block up to the
 // next literal key. rest is the part of the field path below that line.
-func (m *templateMapper) valuesRelated(mk marker, rest manifest.Path) []manifest.Location {
+// sc is the values scope of the template being rendered, not of the file
+// that holds mk: a define (from a library chart, say) reads the .Values of
+// the context it is given, which is the caller's, nearly always `.`.
+// item says that mk stands for a sequence item: on a `- name: {{ ... }}`
+// line the actions feed that first key, not the item's other fields.
+func (m *templateMapper) valuesRelated(mk marker, rest manifest.Path, sc []string, item bool) []manifest.Location {
 	ts := m.sources[mk.tmpl]
 	if ts == nil {
 		return nil
 	}
+	sameLine := true
+	if item {
+		if k := itemKey(ts.lines[mk.line-1]); k != "" && (len(rest) == 0 || rest[0].IsIndex || rest[0].Key != k) {
+			sameLine = false
+		}
+	}
 	var paths [][]string
 	for _, a := range ts.actions {
-		if a.line == mk.line {
+		if sameLine && a.line == mk.line {
 			paths = append(paths, a.paths...)
 		}
 	}
@@ -590,7 +602,6 @@ func (m *templateMapper) valuesRelated(mk marker, rest manifest.Path) []manifest
 			}
 		}
 	}
-	sc := scope(mk.tmpl)
 	var out []manifest.Location
 	seen := map[string]bool{}
 	for _, p := range paths {
@@ -604,6 +615,23 @@ func (m *templateMapper) valuesRelated(mk marker, rest manifest.Path) []manifest
 		}
 	}
 	return out
+}
+
+// itemKey returns k for a template line `- k: ...` (a sequence item that
+// starts with a key), else "".
+func itemKey(line string) string {
+	s := strings.TrimLeft(line, " ")
+	if !strings.HasPrefix(s, "- ") {
+		return ""
+	}
+	s = strings.TrimLeft(s[2:], " ")
+	if strings.HasPrefix(s, "- ") || !looksLikeKey(s) {
+		return ""
+	}
+	if s[0] == '"' || s[0] == '\'' {
+		return s[1 : 1+strings.IndexByte(s[1:], s[0])]
+	}
+	return s[:strings.IndexByte(s, ':')]
 }
 
 // pathKeys turns the rest of a field path into values keys (only when one

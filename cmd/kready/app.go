@@ -57,7 +57,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			code = exitError
 		},
 	}
-	if err := app.Run(args); err != nil {
+	if err := app.Run(hoistFlags(args, app.Commands)); err != nil {
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) {
 			if msg := err.Error(); msg != "" {
@@ -91,13 +91,6 @@ func lintCommand(code *int) *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("lint needs at least one path (a directory, a file, or - for stdin)")
-			}
-			// Flags stop at the first path, so a flag written after one
-			// would be read as a path; say so instead of "no such file".
-			for _, a := range c.Args().Slice() {
-				if strings.HasPrefix(a, "-") && a != "-" {
-					return usageError("flag %s must come before the paths: kready lint [flags] PATH... (write ./%s for a file of that name)", a, a)
-				}
 			}
 			threshold, err := parseThreshold(c.String("fail-on"))
 			if err != nil {
@@ -282,4 +275,52 @@ func currentVersion() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// hoistFlags lets flags follow paths (`kready lint ./deploy -o json`): the
+// CLI library stops reading flags at the first argument, so the flags of a
+// command are moved in front of its paths, which follow a "--".
+func hoistFlags(args []string, cmds []*cli.Command) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var cmd *cli.Command
+	for _, c := range cmds {
+		if c.HasName(args[1]) {
+			cmd = c
+		}
+	}
+	if cmd == nil || len(cmd.Flags) == 0 {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, paths []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			paths = append(paths, rest[i+1:]...)
+			i = len(rest)
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			paths = append(paths, a)
+		default:
+			flags = append(flags, a)
+			if name := strings.TrimLeft(a, "-"); !strings.Contains(name, "=") && takesValue[name] && i+1 < len(rest) {
+				flags = append(flags, rest[i+1])
+				i++
+			}
+		}
+	}
+	out := append(append([]string{}, args[:2]...), flags...)
+	if len(paths) == 0 {
+		return out
+	}
+	return append(append(out, "--"), paths...)
 }

@@ -210,13 +210,19 @@ func loadHelm(u *Unit, src string, opt Options) {
 	if len(perTemplate) == 0 {
 		return
 	}
-	if err := mapTemplates(ch, render, rendered, display, valuesSources(valuesFiles, charts, roots), names, perTemplate); err != nil {
-		u.Skipped = append(u.Skipped, Skip{File: u.Path, Reason: "template lines unavailable, findings point at rendered lines: " + err.Error()})
+	if mapHelmLines {
+		if err := mapTemplates(ch, render, rendered, display, valuesSources(valuesFiles, charts, roots), names, perTemplate); err != nil {
+			u.Skipped = append(u.Skipped, Skip{File: u.Path, Reason: "template lines unavailable, findings point at rendered lines: " + err.Error()})
+		}
 	}
 	for _, name := range names {
 		u.Objects = append(u.Objects, perTemplate[name]...)
 	}
 }
+
+// mapHelmLines turns the template line mapping off, for the benchmark that
+// measures what the second render costs.
+var mapHelmLines = true
 
 // mapTemplates points each object at its template lines through the line
 // mapper. When the mapper fails (or panics) every object keeps its

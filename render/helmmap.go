@@ -89,7 +89,7 @@ func newTemplateMapper(ch *chart.Chart, render renderFunc, rendered map[string]s
 		}
 		m.values = append(m.values, vf)
 	}
-	instrumented, err := render(m.instrumentChart(ch))
+	instrumented, err := render(m.instrumentChart(ch, rendered))
 	if err != nil {
 		return m, err
 	}
@@ -149,25 +149,50 @@ func scope(tmpl string) []string {
 }
 
 // instrumentChart returns a copy of ch (and its subcharts) whose templates
-// carry markers.
-func (m *templateMapper) instrumentChart(ch *chart.Chart) *chart.Chart {
+// carry markers. Templates whose real output held nothing to lint are left
+// out (unless they define helpers): rendering them again would only cost.
+func (m *templateMapper) instrumentChart(ch *chart.Chart, rendered map[string]string) *chart.Chart {
 	cp := *ch
 	prefix := ch.ChartFullPath()
-	cp.Templates = make([]*chart.File, len(ch.Templates))
-	for i, t := range ch.Templates {
+	cp.Templates = make([]*chart.File, 0, len(ch.Templates))
+	for _, t := range ch.Templates {
 		if t == nil {
 			continue
 		}
+		name := path.Join(prefix, t.Name)
+		if !strings.HasPrefix(path.Base(t.Name), "_") && strings.TrimSpace(rendered[name]) == "" && !definesTemplates(t.Data) {
+			continue
+		}
 		f := *t
-		f.Data = m.instrument(path.Join(prefix, t.Name), t.Data)
-		cp.Templates[i] = &f
+		f.Data = m.instrument(name, t.Data)
+		cp.Templates = append(cp.Templates, &f)
 	}
 	var deps []*chart.Chart
 	for _, d := range ch.Dependencies() {
-		deps = append(deps, m.instrumentChart(d))
+		deps = append(deps, m.instrumentChart(d, rendered))
 	}
 	cp.SetDependencies(deps...)
 	return &cp
+}
+
+// definesTemplates reports whether a template file holds define or block
+// actions that other templates may use.
+func definesTemplates(data []byte) bool {
+	s := string(data)
+	for _, kw := range []string{"define", "block"} {
+		for i := strings.Index(s, kw); i >= 0; {
+			before := strings.TrimRight(strings.TrimSuffix(strings.TrimRight(s[:i], " \t"), "-"), " \t")
+			if strings.HasSuffix(before, "{{") || strings.HasSuffix(s[:i], "{{- ") || strings.HasSuffix(s[:i], "{{") {
+				return true
+			}
+			next := strings.Index(s[i+len(kw):], kw)
+			if next < 0 {
+				break
+			}
+			i += len(kw) + next
+		}
+	}
+	return false
 }
 
 // instrument inserts markers before the YAML-looking literal lines of one

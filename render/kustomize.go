@@ -42,6 +42,10 @@ const originAnnotation = "config.kubernetes.io/origin"
 // the kustomization file and line that name it. Kustomize's own errors fail
 // only their unit.
 //
+// Call it once per directory argument, not once per kustomization found:
+// entry points are decided over the whole tree. Units come in directory
+// order; a directory without kustomizations yields none.
+//
 // owned lists the files that kustomizations under root read (the
 // kustomization files themselves, resources, patches, generator inputs,
 // configurations…), as absolute cleaned paths built from the absolute root
@@ -99,6 +103,12 @@ func KustomizeUnits(root string, explicit bool, opt Options) (units []*Unit, own
 	weight := make([]int64, len(entries))
 	parallel(len(entries), func(i int) {
 		scans[i] = &kustScan{c: c, boundary: boundary}
+		defer func() {
+			if r := recover(); r != nil {
+				insts[i] = &kustInst{kf: entries[i], all: map[string]bool{}}
+				scans[i].problems = append(scans[i].problems, &Error{File: entries[i].display, Message: fmt.Sprintf("reading the kustomization tree failed: %v", r)})
+			}
+		}()
 		insts[i] = scans[i].scan(entries[i])
 		for f := range insts[i].all {
 			if fi, err := os.Stat(f); err == nil {
@@ -276,16 +286,53 @@ func (c *kustCache) source(abs string) *sourceFile {
 		if err != nil {
 			return
 		}
-		var errs []*Error
-		sf.objs, errs, _ = decodeStream(display, data)
-		for _, e := range errs {
-			if strings.HasPrefix(e.Message, "malformed YAML") {
-				sf.err = e
-				break
-			}
-		}
+		sf.objs, sf.err = sourceObjects(display, data)
 	})
 	return sf
+}
+
+// sourceObjects reads the documents of a resource file for locating only:
+// unlike decodeStream it keeps documents that kubectl would refuse
+// (duplicate keys), since kustomize built them, and converts nothing to JSON.
+func sourceObjects(file string, data []byte) (objs []*manifest.Object, syntax *Error) {
+	doc := 0
+	for _, c := range splitDocuments(data) {
+		roots, err := decodeChunk(file, c)
+		if err != nil && syntax == nil {
+			syntax = err
+		}
+		for _, root := range roots {
+			if n := resolveNode(root); n != nil && n.Kind == yaml.MappingNode {
+				objs = append(objs, sourceDocument(file, doc, n)...)
+			}
+			doc++
+		}
+		if err != nil {
+			doc++ // the broken document keeps its number
+		}
+	}
+	return objs, syntax
+}
+
+// sourceDocument lists the objects of one document: itself, or the items of
+// a List, which kustomize builds as objects of their own.
+func sourceDocument(file string, doc int, n *yaml.Node) []*manifest.Object {
+	kind := manifest.ScalarString(manifest.MappingGet(n, "kind"))
+	if items := manifest.MappingGet(n, "items"); strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
+		var out []*manifest.Object
+		for i, item := range items.Content {
+			if item.Kind == yaml.MappingNode {
+				if o := newObject(file, doc, i, item); o != nil {
+					out = append(out, o)
+				}
+			}
+		}
+		return out
+	}
+	if o := newObject(file, doc, -1, n); o != nil {
+		return []*manifest.Object{o}
+	}
+	return nil
 }
 
 // kustomizeObject turns a built resource into an object whose Node and JSON

@@ -745,3 +745,42 @@ func BenchmarkKustomizeCorpus(b *testing.B) {
 		b.ReportMetric(float64(objects), "objects/op")
 	}
 }
+
+// KRM functions (exec and container) and legacy exec plugins stay disabled:
+// the build fails with kustomize's error and the marker never runs.
+func TestKustomizePluginsNeverRun(t *testing.T) {
+	checkChildren := ktMarkerPath(t)
+	marker := filepath.Join(t.TempDir(), "plugin-ran")
+	script := filepath.Join(t.TempDir(), "plugin")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\ntouch "+marker+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fn := func(kind, spec string) string {
+		return "apiVersion: example.com/v1\nkind: " + kind + "\nmetadata:\n  name: m\n  annotations:\n" +
+			"    config.kubernetes.io/function: |\n" + spec
+	}
+	dir := ktTree(t, map[string]string{
+		"exec/kustomization.yaml":      "resources:\n  - cm.yaml\ntransformers:\n  - fn.yaml\n",
+		"exec/cm.yaml":                 ktCM("c"),
+		"exec/fn.yaml":                 fn("ExecMarker", "      exec:\n        path: "+script+"\n"),
+		"container/kustomization.yaml": "resources:\n  - cm.yaml\ngenerators:\n  - fn.yaml\n",
+		"container/cm.yaml":            ktCM("c"),
+		"container/fn.yaml":            fn("ContainerMarker", "      container:\n        image: example.com/marker:1\n"),
+		"legacy/kustomization.yaml":    "resources:\n  - cm.yaml\ngenerators:\n  - legacy.yaml\n",
+		"legacy/cm.yaml":               ktCM("c"),
+		"legacy/legacy.yaml":           "apiVersion: someteam.example.com/v1\nkind: ChartInflator\nmetadata:\n  name: notused\nchartName: minecraft\n",
+	})
+	units, _ := render.KustomizeUnits(dir, false, render.Options{})
+	if len(units) != 3 {
+		t.Fatalf("units = %d", len(units))
+	}
+	for _, u := range units {
+		if u.Err == nil || !strings.Contains(u.Err.Message, "kustomize: ") || len(u.Objects) != 0 {
+			t.Errorf("%s: error = %v, objects %d", u.Path, u.Err, len(u.Objects))
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("a plugin ran")
+	}
+	checkChildren()
+}

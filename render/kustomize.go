@@ -199,9 +199,10 @@ func runKrusty(kf *kustFile, inst *kustInst, maxSize int64, boundary string) ([]
 	fs := &kustFS{FileSystem: filesys.MakeFsOnDisk(), root: resolvedPath(kf.dir), boundary: boundary, maxSize: maxSize}
 	if usesOpenAPI(inst) {
 		schemaLock.Lock()
-		// Later builds must not inherit this schema.
-		defer openapi.ResetOpenAPI()
-		defer schemaLock.Unlock()
+		defer func() {
+			openapi.ResetOpenAPI() // later builds must not inherit this schema
+			schemaLock.Unlock()
+		}()
 	} else {
 		schemaLock.RLock()
 		defer schemaLock.RUnlock()
@@ -378,6 +379,16 @@ func kustomizeObject(res *resource.Resource, kf *kustFile, inst *kustInst, c *ku
 		}
 	}
 	if o.Source.File == "" {
+		// A patch that replaced metadata.annotations took the origin with it
+		// (kustomize then names the patch transformer as the object's
+		// origin): look for the document among the files of the build.
+		if src, file := findSource(inst, c, o); src != nil {
+			loc.file, loc.src, scope = src.Source.File, src.Node, file
+			o.Source = src.Source
+			subject.origName, subject.origNS = src.Name, src.Namespace
+		}
+	}
+	if o.Source.File == "" {
 		o.Source = manifest.Source{File: kf.display, Item: -1, Line: 1}
 	}
 	if subject.origName == "" {
@@ -426,14 +437,34 @@ func (in *kustInst) patchesFor(file string, maxSize int64, out *[]*kustPatch, se
 // of its origin file: same kind, and the name the built one was made from
 // (kustomize only adds prefixes and suffixes to it).
 func pickSource(objs []*manifest.Object, built *manifest.Object) *manifest.Object {
-	var best *manifest.Object
-	score := -1
+	best, _ := bestSource(objs, built)
 	sameKind := 0
+	for _, s := range objs {
+		if s.Kind == built.Kind {
+			sameKind++
+		}
+	}
+	if best == nil && sameKind == 0 && len(objs) == 1 {
+		return objs[0] // a patch changed its kind
+	}
+	if best == nil {
+		for _, s := range objs {
+			if s.Kind == built.Kind {
+				return s // renamed by a patch: the first of its kind
+			}
+		}
+	}
+	return best
+}
+
+// bestSource scores the objects of the same kind by how the built name was
+// made from theirs: equal first, then the longest name it contains.
+func bestSource(objs []*manifest.Object, built *manifest.Object) (best *manifest.Object, score int) {
+	score = -1
 	for _, s := range objs {
 		if s.Kind != built.Kind {
 			continue
 		}
-		sameKind++
 		sc := -1
 		switch {
 		case s.Name == built.Name:
@@ -448,17 +479,28 @@ func pickSource(objs []*manifest.Object, built *manifest.Object) *manifest.Objec
 			best, score = s, sc
 		}
 	}
-	if best == nil && sameKind == 0 && len(objs) == 1 {
-		return objs[0] // a patch changed its kind
-	}
-	if best == nil {
-		for _, s := range objs {
-			if s.Kind == built.Kind {
-				return s // renamed by a patch: the first of its kind
-			}
+	return best, score
+}
+
+// findSource looks for the source of an object whose origin is unknown
+// among the resource files of the build, by kind and name.
+func findSource(inst *kustInst, c *kustCache, built *manifest.Object) (*manifest.Object, string) {
+	files := make([]string, 0, len(inst.all))
+	for f := range inst.all {
+		if !isKustomizationName(filepath.Base(f)) {
+			files = append(files, f)
 		}
 	}
-	return best
+	sort.Strings(files)
+	var best *manifest.Object
+	var bestFile string
+	score := -1
+	for _, f := range files {
+		if s, sc := bestSource(c.source(f).objs, built); sc > score {
+			best, bestFile, score = s, f, sc
+		}
+	}
+	return best, bestFile
 }
 
 // pickGenerator finds the configMapGenerator/secretGenerator entry of kf that

@@ -784,3 +784,40 @@ func TestKustomizePluginsNeverRun(t *testing.T) {
 	}
 	checkChildren()
 }
+
+// A patch that replaces metadata.annotations wipes kustomize's origin
+// record; the object is still found in its base file by kind and name.
+func TestKustomizeOriginReplacedByPatch(t *testing.T) {
+	dir := ktTree(t, map[string]string{
+		"base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+		"base/deployment.yaml":    ktDeployment,
+		"app/kustomization.yaml": `resources:
+  - ../base
+namePrefix: team-
+patches:
+  - target:
+      kind: Deployment
+    patch: |-
+      - op: add
+        path: /metadata/annotations
+        value:
+          owner: team
+`,
+	})
+	units, _ := render.KustomizeUnits(filepath.Join(dir, "app"), true, render.Options{})
+	u := ktUnit(t, units, filepath.Join(dir, "app"))
+	if u.Err != nil {
+		t.Fatal(u.Err)
+	}
+	dep := ktObject(t, u, "Deployment", "team-api")
+	base := filepath.Join(dir, "base", "deployment.yaml")
+	kust := filepath.Join(dir, "app", "kustomization.yaml")
+	if dep.Source.File != render.DisplayPath(base) {
+		t.Errorf("source = %+v", dep.Source)
+	}
+	ktLocate(t, dep, "spec.template.spec.containers[0].image", ktAt(base, ktLineOf(t, base, "image:"), ""))
+	ktLocate(t, dep, "metadata.annotations.owner", ktAt(kust, ktLineOf(t, kust, "- op: add"), ""))
+	if strings.Contains(string(dep.JSON), "config.kubernetes.io/origin") || !strings.Contains(string(dep.JSON), `"owner":"team"`) {
+		t.Errorf("JSON = %s", dep.JSON)
+	}
+}

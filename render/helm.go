@@ -138,6 +138,7 @@ func loadHelm(u *Unit, src string, opt Options) {
 	}
 	charts := chartTree(ch)
 	u.Findings = append(u.Findings, kubeVersionFindings(charts, roots, caps.KubeVersion.Version)...)
+	u.Findings = append(u.Findings, schemaFindings(charts, roots, vals, valuesSources(valuesFiles, charts, roots), u.Path)...)
 
 	timeout := h.Timeout
 	if timeout <= 0 {

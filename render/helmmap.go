@@ -81,14 +81,7 @@ func newTemplateMapper(ch *chart.Chart, render renderFunc, rendered map[string]s
 		sources: map[string]*templateSource{},
 		lineMap: map[string][]int{},
 	}
-	for _, v := range values {
-		vf := &valuesFile{valuesSource: v}
-		var doc yaml.Node
-		if err := yaml.Unmarshal(v.Data, &doc); err == nil && len(doc.Content) > 0 {
-			vf.root = doc.Content[0]
-		}
-		m.values = append(m.values, vf)
-	}
+	m.values = loadValuesFiles(values)
 	instrumented, err := render(m.instrumentChart(ch, rendered))
 	if err != nil {
 		return m, err
@@ -97,6 +90,21 @@ func newTemplateMapper(ch *chart.Chart, render renderFunc, rendered map[string]s
 		m.lineMap[name] = m.align(real, instrumented[name])
 	}
 	return m, nil
+}
+
+// loadValuesFiles parses values files with positions; a file that does not
+// parse has no tree and is never named in a location.
+func loadValuesFiles(values []valuesSource) []*valuesFile {
+	var out []*valuesFile
+	for _, v := range values {
+		vf := &valuesFile{valuesSource: v}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(v.Data, &doc); err == nil && len(doc.Content) > 0 {
+			vf.root = doc.Content[0]
+		}
+		out = append(out, vf)
+	}
+	return out
 }
 
 // chartRoots derives, from template names and their display paths, where each

@@ -81,11 +81,8 @@ func loadArg(arg string, opt Options) []*Unit {
 		loadFiles(u, []string{arg}, opt)
 		return []*Unit{u}
 	}
-	if k, ok := unitKind(arg); ok {
-		if k == Helm {
-			return []*Unit{helmUnit(arg, display)}
-		}
-		return []*Unit{unsupported(display, k)}
+	if k, ok := unitKind(arg); ok && k == Helm {
+		return []*Unit{helmUnit(arg, display)}
 	}
 	return walkDir(arg, display, opt)
 }
@@ -113,17 +110,19 @@ func helmUnit(src, display string) *Unit {
 	return &Unit{Path: display, Kind: Helm, chartSource: src}
 }
 
-// unsupported is the placeholder unit for kustomizations until their
-// renderer lands.
-func unsupported(display string, k Kind) *Unit {
-	return &Unit{Path: display, Kind: k, Err: &Error{File: display, Message: fmt.Sprintf("%s units are not supported yet", k)}}
-}
-
 // walkDir collects the plain manifests under dir into one unit and reports
-// every chart and kustomization found as a unit of its own.
+// every chart and kustomization entry point found as a unit of its own. A
+// directory named on the command line that is itself a kustomization is
+// always built. Files in a kustomization's directory, and files elsewhere
+// that a kustomization reads, are the kustomization's, never plain manifests.
 func walkDir(dir, display string, opt Options) []*Unit {
 	plain := &Unit{Path: display, Kind: Plain}
-	var others []*Unit
+	_, explicit := unitKind(dir)
+	others, kustomized := KustomizeUnits(dir, explicit, opt)
+	readByKustomize := make(map[string]bool, len(kustomized))
+	for _, f := range kustomized {
+		readByKustomize[f] = true
+	}
 	var files []string
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
@@ -138,6 +137,9 @@ func walkDir(dir, display string, opt Options) []*Unit {
 	walkRoot := dir
 	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		walkRoot = dir + string(filepath.Separator)
+	}
+	if explicit {
+		owned = append(owned, strings.TrimSuffix(walkRoot, string(filepath.Separator))+string(filepath.Separator))
 	}
 	walkErr := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -160,7 +162,6 @@ func walkDir(dir, display string, opt Options) []*Unit {
 					others = append(others, helmUnit(p, DisplayPath(p)))
 					return fs.SkipDir // subcharts belong to their parent
 				}
-				others = append(others, unsupported(DisplayPath(p), k))
 				owned = append(owned, p+string(filepath.Separator))
 			}
 			return nil
@@ -172,6 +173,9 @@ func walkDir(dir, display string, opt Options) []*Unit {
 			if strings.HasPrefix(p, o) {
 				return nil
 			}
+		}
+		if abs, err := filepath.Abs(p); err == nil && readByKustomize[abs] {
+			return nil
 		}
 		switch {
 		case d.Type().IsRegular():
@@ -192,7 +196,7 @@ func walkDir(dir, display string, opt Options) []*Unit {
 	}
 	loadFiles(plain, files, opt)
 	var units []*Unit
-	if len(files) > 0 || len(plain.Errors) > 0 || len(plain.Skipped) > 0 || len(others) == 0 {
+	if len(files) > 0 || len(plain.Errors) > 0 || len(plain.Skipped) > 0 || len(others) == 0 && !explicit {
 		units = append(units, plain)
 	}
 	return append(units, others...)

@@ -196,9 +196,9 @@ func TestChartAndKustomizationDirectoriesAreUnits(t *testing.T) {
 	want := []unitSummary{
 		{".", render.Plain, ""},
 		{"chart", render.Helm, ""},
-		{"kust", render.Kustomize, "kustomize units are not supported yet"},
-		{"kust2", render.Kustomize, "kustomize units are not supported yet"},
-		{"kust3", render.Kustomize, "kustomize units are not supported yet"},
+		{"kust", render.Kustomize, ""},
+		{"kust2", render.Kustomize, ""},
+		{"kust3", render.Kustomize, ""},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("units =\n %+v\nwant\n %+v", got, want)
@@ -210,13 +210,13 @@ func TestChartAndKustomizationDirectoriesAreUnits(t *testing.T) {
 		}
 	}
 	for _, u := range units[1:] {
-		if u.Kind == render.Kustomize && len(u.Objects) != 0 {
-			t.Errorf("unsupported unit %s has objects", u.Path)
+		if want := map[string]int{"kust": 1, "kust2": 0, "kust3": 0}[relTo(t, dir, u.Path)]; u.Kind == render.Kustomize && len(u.Objects) != want {
+			t.Errorf("kustomization %s has %d objects, want %d", u.Path, len(u.Objects), want)
 		}
 	}
 }
 
-func TestUnsupportedUnitArguments(t *testing.T) {
+func TestUnitArguments(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"chart/Chart.yaml":             "apiVersion: v2\nname: c\nversion: 0.1.0\n",
 		"chart/templates/a.yaml":       cm("a"),
@@ -235,7 +235,7 @@ func TestUnsupportedUnitArguments(t *testing.T) {
 		if u.Kind != tt.kind || u.Path != render.DisplayPath(tt.arg) {
 			t.Errorf("%s: unit %s %s %v", tt.arg, u.Path, u.Kind, u.Err)
 		}
-		if tt.kind == render.Kustomize && (u.Err == nil || u.Err.Message != "kustomize units are not supported yet") {
+		if tt.kind == render.Kustomize && u.Err != nil {
 			t.Errorf("%s: unit %s %s %v", tt.arg, u.Path, u.Kind, u.Err)
 		}
 		if strings.HasSuffix(tt.arg, ".tgz") && (u.Err == nil || !strings.Contains(u.Err.Message, "gzip")) {

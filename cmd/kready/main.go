@@ -5,10 +5,15 @@ package main
 import (
 	"os"
 	"runtime/debug"
+
+	"github.com/kready/kready/render"
 )
 
 func main() {
 	tuneGC()
+	// kready works offline: refuse HTTP and git transport as a backstop behind
+	// the checks that refuse remote references before rendering.
+	render.DisableNetwork()
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -92,10 +92,7 @@ func TestHelmFixtures(t *testing.T) {
 		rel, _ := filepath.Rel("../fixtures/helm", dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
 			wants, related, enable := readAllExpectations(t, dir)
-			rs, err := rules.Select(enable, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := fixtureRules(t, enable)
 			rep := lint.Run(render.Load([]string{dir}, chartOptions(t, dir)), rs)
 			for _, e := range rep.Errors {
 				t.Errorf("unexpected error: %s:%d: %s", e.File, e.Line, e.Message)

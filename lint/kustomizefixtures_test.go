@@ -18,10 +18,7 @@ func TestKustomizeFixtures(t *testing.T) {
 	for _, dir := range fixtureDirs(t, "../fixtures/kustomize") {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			wants, related, enable := readAllExpectations(t, dir)
-			rs, err := rules.Select(enable, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := fixtureRules(t, enable)
 			rep := lint.Run(render.Load([]string{dir}, render.Options{}), rs)
 			for _, e := range rep.Errors {
 				t.Errorf("unexpected error: %s:%d: %s", e.File, e.Line, e.Message)

@@ -185,7 +185,7 @@ func lintUnit(u *render.Unit, rs []*rules.Rule) unitResult {
 		res.findings = append(res.findings, p.findings...)
 		res.errors = append(res.errors, p.errors...)
 	}
-	set := &rules.Set{Subjects: subjects}
+	set := rules.NewSet(subjects)
 	for _, r := range rs {
 		if r.CheckSet == nil {
 			continue

@@ -82,8 +82,3 @@ type Result struct {
 	Path    manifest.Path
 	Message string
 }
-
-// Set is the objects of one unit, for checks that relate objects.
-type Set struct {
-	Subjects []*Subject
-}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -18,6 +19,9 @@ type Subject struct {
 	Object *manifest.Object
 	// Pod is the object's pod template, or nil when it holds none.
 	Pod *Pod
+
+	mu    sync.Mutex
+	views map[reflect.Type]any // typed views decoded by As
 }
 
 // Pod is a pod spec found in a workload, with the paths that address it.

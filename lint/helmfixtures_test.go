@@ -9,7 +9,6 @@ import (
 
 	"github.com/kready/kready/lint"
 	"github.com/kready/kready/render"
-	"github.com/kready/kready/rules"
 )
 
 // The Helm fixture harness: every chart under fixtures/helm (a directory with

@@ -6,7 +6,6 @@ import (
 
 	"github.com/kready/kready/lint"
 	"github.com/kready/kready/render"
-	"github.com/kready/kready/rules"
 )
 
 // The Kustomize fixture harness: each directory under fixtures/kustomize is

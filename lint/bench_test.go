@@ -117,3 +117,56 @@ func BenchmarkPlain10kDeployments(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUnit20kObjects lints one unit of 20,000 related objects (5,000
+// each of Deployment, Service, PodDisruptionBudget and
+// HorizontalPodAutoscaler over 50 namespaces) with every rule, the
+// cross-object ones included, to keep those linear in the unit's size.
+func BenchmarkUnit20kObjects(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; i < 5000; i++ {
+		ns := fmt.Sprintf("team-%d", i%50)
+		fmt.Fprintf(&sb, benchDeployment, i, i%50)
+		fmt.Fprintf(&sb, `---
+apiVersion: v1
+kind: Service
+metadata: {name: web-%[1]d, namespace: %[2]s}
+spec:
+  selector: {app.kubernetes.io/name: web-%[1]d}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web-%[1]d, namespace: %[2]s}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app.kubernetes.io/name: web-%[1]d}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web-%[1]d, namespace: %[2]s}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web-%[1]d}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]
+`, i, ns)
+	}
+	path := filepath.Join(b.TempDir(), "unit.yaml")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	rs, err := rules.Select(nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep := lint.Run(render.Load([]string{path}, render.Options{}), rs)
+		if rep.Objects != 20_000 || len(rep.Errors) > 0 {
+			b.Fatalf("objects %d, errors %d", rep.Objects, len(rep.Errors))
+		}
+	}
+}

@@ -108,6 +108,12 @@ func isDocumentStart(l []byte) bool {
 // file lines.
 func decodeChunk(file string, c chunk) ([]*yaml.Node, *Error) {
 	if !hasDocumentEnd(c.data) {
+		if root, ok := fastParse(c.data); ok {
+			if c.lineOffset > 0 {
+				shiftLines(root, c.lineOffset, 0)
+			}
+			return []*yaml.Node{root}, nil
+		}
 		// One document at most: Unmarshal parses from memory, faster than
 		// a Decoder over a reader.
 		root := new(yaml.Node)

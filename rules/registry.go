@@ -22,6 +22,7 @@ var all = sync.OnceValue(func() []*Rule {
 		yamlRules,
 		helmRules,
 		helmSchemaRules,
+		networkingRules,
 	} {
 		out = append(out, family...)
 	}

@@ -23,6 +23,7 @@ var all = sync.OnceValue(func() []*Rule {
 		helmRules,
 		helmSchemaRules,
 		networkingRules,
+		availabilityRules,
 	} {
 		out = append(out, family...)
 	}

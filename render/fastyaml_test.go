@@ -103,3 +103,27 @@ func TestFastParseMatchesYAMLv3OnCorpus(t *testing.T) {
 	}
 	t.Logf("fast path took %d of %d documents", fast, total)
 }
+
+// FuzzFastParse: whatever the fast path accepts, yaml.v3 accepts too and
+// builds the same tree.
+func FuzzFastParse(f *testing.F) {
+	for _, s := range []string{
+		"a: 1\nb:\n  c: [x]\n", "a:\n- 1\n- two\nb: 'it''s'\n", "- {name: a, image: x:1}\n- [1, 2]\n",
+		"list:\n  - name: a\n    ports:\n      - containerPort: 80\n", "---\nk: v # c\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := fastParse(data)
+		if !ok {
+			return
+		}
+		var want yaml.Node
+		if err := yaml.Unmarshal(data, &want); err != nil {
+			t.Fatalf("fast path accepted %q, yaml.v3 rejects it: %v", data, err)
+		}
+		if err := sameTree(got, &want, ""); err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+	})
+}

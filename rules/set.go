@@ -14,15 +14,19 @@ type Set struct {
 	Subjects []*Subject
 	byKind   map[string][]*Subject
 	byName   map[objectKey]*Subject
+	podsByNS map[string][]*Subject // workloads by namespace
 }
 
 type objectKey struct{ kind, namespace, name string }
 
 // NewSet indexes subjects by kind and by kind/namespace/name.
 func NewSet(subjects []*Subject) *Set {
-	s := &Set{Subjects: subjects, byKind: map[string][]*Subject{}, byName: map[objectKey]*Subject{}}
+	s := &Set{Subjects: subjects, byKind: map[string][]*Subject{}, byName: map[objectKey]*Subject{}, podsByNS: map[string][]*Subject{}}
 	for _, sub := range subjects {
 		o := sub.Object
+		if sub.Pod != nil {
+			s.podsByNS[Namespace(sub)] = append(s.podsByNS[Namespace(sub)], sub)
+		}
 		s.byKind[o.Kind] = append(s.byKind[o.Kind], sub)
 		k := objectKey{o.Kind, Namespace(sub), o.Name}
 		if _, dup := s.byName[k]; !dup {
@@ -67,12 +71,8 @@ func (s *Set) PodsSelectedBy(namespace string, selector labels.Selector) []*Subj
 	if selector == nil || selector.Empty() {
 		return nil
 	}
-	ns := normalNamespace(namespace)
 	var out []*Subject
-	for _, sub := range s.Subjects {
-		if sub.Pod == nil || Namespace(sub) != ns {
-			continue
-		}
+	for _, sub := range s.podsByNS[normalNamespace(namespace)] {
 		if selector.Matches(labels.Set(sub.Pod.Meta.Labels)) {
 			out = append(out, sub)
 		}
@@ -129,4 +129,3 @@ func As[T any](s *Subject) *T {
 	s.views[t] = v
 	return v
 }
-

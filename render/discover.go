@@ -114,7 +114,8 @@ func helmUnit(src, display string) *Unit {
 // every chart and kustomization entry point found as a unit of its own. A
 // directory named on the command line that is itself a kustomization is
 // always built. Files in a kustomization's directory, and files elsewhere
-// that a kustomization reads, are the kustomization's, never plain manifests.
+// that a kustomization reads, are the kustomization's, never plain manifests;
+// a chart that a kustomization's helmCharts render is not a unit of its own.
 func walkDir(dir, display string, opt Options) []*Unit {
 	plain := &Unit{Path: display, Kind: Plain}
 	_, explicit := unitKind(dir)
@@ -158,6 +159,9 @@ func walkDir(dir, display string, opt Options) []*Unit {
 				return fs.SkipDir
 			}
 			if k, ok := unitKind(p); ok {
+				if abs, err := filepath.Abs(p); err == nil && k == Helm && readByKustomize[abs] {
+					return fs.SkipDir // a kustomization's helmCharts render it
+				}
 				if k == Helm {
 					others = append(others, helmUnit(p, DisplayPath(p)))
 					return fs.SkipDir // subcharts belong to their parent

@@ -60,6 +60,21 @@ const maxChartEntries = 100_000
 // fetched and nothing is written; any failure, panic included, becomes the
 // unit's error.
 func loadHelm(u *Unit, src string, opt Options) {
+	renderChart(u, src, opt, nil)
+}
+
+// chartInputs are the inputs of a chart that a kustomization's helmCharts
+// entry renders, in place of the command line's values flags.
+type chartInputs struct {
+	values    map[string]interface{} // user-supplied values, already merged
+	sources   []valuesSource         // the texts those values came from, lowest precedence first
+	crds      bool                   // include crds/ files (helm template --include-crds)
+	skipHooks bool                   // leave hooks out (helm template --no-hooks)
+}
+
+// renderChart renders a chart into u with the values of in, or with those of
+// opt.Helm when in is nil (crds/ files are then always included).
+func renderChart(u *Unit, src string, opt Options, in *chartInputs) {
 	defer func() {
 		if p := recover(); p != nil {
 			u.Objects = nil
@@ -85,8 +100,14 @@ func loadHelm(u *Unit, src string, opt Options) {
 			return
 		}
 	}
-	user, valuesFiles, e := userValues(h, u.Path, opt.MaxFileSize)
-	if e != nil {
+	var (
+		user        map[string]interface{}
+		valuesFiles []valuesSource
+		e           *Error
+	)
+	if in != nil {
+		user, valuesFiles = copyValues(in.values).(map[string]interface{}), in.sources
+	} else if user, valuesFiles, e = userValues(h, u.Path, opt.MaxFileSize); e != nil {
 		u.Err = e
 		return
 	}
@@ -161,7 +182,9 @@ func loadHelm(u *Unit, src string, opt Options) {
 			}
 		}
 	}
-	u.Objects = append(u.Objects, crdObjects(u, charts, roots)...)
+	if in == nil || in.crds {
+		u.Objects = append(u.Objects, crdObjects(u, charts, roots)...)
+	}
 	names := make([]string, 0, len(rendered))
 	for name := range rendered {
 		names = append(names, name)
@@ -198,7 +221,7 @@ func loadHelm(u *Unit, src string, opt Options) {
 		}
 		kept := objs[:0]
 		for _, o := range objs {
-			if reason := hookDrop(o, h.SkipTests); reason != "" {
+			if reason := hookDrop(o, h.SkipTests, in != nil && in.skipHooks); reason != "" {
 				u.Skipped = append(u.Skipped, Skip{File: file, Reason: fmt.Sprintf("%s %s: %s", o.Kind, o.Name, reason)})
 				continue
 			}
@@ -701,7 +724,7 @@ var helmHookEvents = map[string]bool{
 }
 
 // hookDrop says why a rendered object is left out, or "".
-func hookDrop(o *manifest.Object, skipTests bool) string {
+func hookDrop(o *manifest.Object, skipTests, skipHooks bool) string {
 	md := manifest.MappingGet(o.Node, "metadata")
 	if md == nil {
 		return ""
@@ -715,6 +738,9 @@ func hookDrop(o *manifest.Object, skipTests bool) string {
 		return ""
 	}
 	hooks := manifest.ScalarString(hn)
+	if skipHooks {
+		return "hook left out (skipHooks)"
+	}
 	test := false
 	for _, ev := range strings.Split(hooks, ",") {
 		ev = strings.ToLower(strings.TrimSpace(ev))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/resid"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kready/kready/manifest"
 )
@@ -36,10 +38,13 @@ const originAnnotation = "config.kubernetes.io/origin"
 // directory's display path), built in-process with kustomize's defaults:
 // plugins, KRM functions and Helm inflation disabled, files loaded only from
 // in or below each kustomization. Before kustomize runs, the whole tree of an
-// entry point is checked: a remote reference, a base outside the repository
-// (the nearest ancestor holding .git), a file outside its kustomization's
-// directory, a missing file or a helmCharts entry makes the unit fail with
-// the kustomization file and line that name it. Kustomize's own errors fail
+// entry point is checked: a remote reference (a chart repository included),
+// a base outside the repository (the nearest ancestor holding .git), a file
+// outside its kustomization's directory, a missing file or a chart not
+// vendored in its chart home makes the unit fail with the kustomization
+// file and line that name it. Charts of helmCharts entries are rendered by
+// kready's Helm renderer (see kustomize_helm.go); a chart that fails to
+// render fails the unit at its template line. Kustomize's own errors fail
 // only their unit.
 //
 // Call it once per directory argument, not once per kustomization found:
@@ -50,7 +55,9 @@ const originAnnotation = "config.kubernetes.io/origin"
 // kustomization files themselves, resources, patches, generator inputs,
 // configurations…), as absolute cleaned paths built from the absolute root
 // with symlinks not resolved, so filepath.Abs of a walked path compares
-// equal. The plain walker must not lint them again.
+// equal. The plain walker must not lint them again. It also lists the chart
+// directories that helmCharts entries render: they are not charts of their
+// own.
 func KustomizeUnits(root string, explicit bool, opt Options) (units []*Unit, owned []string) {
 	if opt.MaxFileSize <= 0 {
 		opt.MaxFileSize = DefaultMaxFileSize
@@ -61,6 +68,7 @@ func KustomizeUnits(root string, explicit bool, opt Options) (units []*Unit, own
 	}
 	abs = filepath.Clean(abs)
 	c := newKustCache(opt.MaxFileSize)
+	c.helmOpt = opt.Helm
 	var all []*kustFile
 	for _, d := range discoverKustomizations(abs) {
 		if kf := c.load(d); kf != nil {
@@ -146,6 +154,13 @@ func KustomizeUnits(root string, explicit bool, opt Options) (units []*Unit, own
 	c.mu.Unlock()
 	for _, kf := range files {
 		add(kf.path)
+		for _, e := range kf.helmEntries() {
+			if e.chart.Repo == "" && e.chart.Name != "" {
+				if fi, err := os.Stat(e.dir); err == nil && fi.IsDir() {
+					add(filepath.Clean(e.dir))
+				}
+			}
+		}
 		for _, r := range kf.refs() {
 			if r.kind != refFile && r.kind != refFileOrDir && r.kind != refAux {
 				continue
@@ -180,13 +195,17 @@ func buildKustomization(kf *kustFile, scan *kustScan, inst *kustInst, c *kustCac
 		u.Errors = scan.problems[1:]
 		return u
 	}
-	m, err := runKrusty(kf, inst, c.maxSize, scan.boundary)
+	charts := c.renderHelmCharts(u, inst)
+	if u.Err != nil {
+		return u
+	}
+	m, err := runKrusty(kf, inst, c.maxSize, scan.boundary, charts)
 	if err != nil {
-		u.Err = kustomizeError(kf, inst, c, err)
+		u.Err = kustomizeError(kf, inst, c, charts, err)
 		return u
 	}
 	for _, res := range m {
-		u.Objects = append(u.Objects, kustomizeObject(res, kf, inst, c))
+		u.Objects = append(u.Objects, kustomizeObject(res, kf, inst, c, charts))
 	}
 	return u
 }
@@ -195,8 +214,8 @@ func buildKustomization(kf *kustFile, scan *kustScan, inst *kustInst, c *kustCac
 // keeps the schema in process-wide state.
 var schemaLock sync.RWMutex
 
-func runKrusty(kf *kustFile, inst *kustInst, maxSize int64, boundary string) ([]*resource.Resource, error) {
-	fs := &kustFS{FileSystem: filesys.MakeFsOnDisk(), root: resolvedPath(kf.dir), boundary: boundary, maxSize: maxSize}
+func runKrusty(kf *kustFile, inst *kustInst, maxSize int64, boundary string, charts *kustHelm) ([]*resource.Resource, error) {
+	fs := &kustFS{FileSystem: filesys.MakeFsOnDisk(), root: resolvedPath(kf.dir), boundary: boundary, maxSize: maxSize, helm: charts}
 	if usesOpenAPI(inst) {
 		schemaLock.Lock()
 		defer func() {
@@ -228,8 +247,9 @@ func usesOpenAPI(inst *kustInst) bool {
 
 // kustomizeError turns a failed build into the unit's error. A YAML syntax
 // error in one of the tree's files is reported at its line; otherwise
-// kustomize's message is kept, with absolute paths shortened.
-func kustomizeError(kf *kustFile, inst *kustInst, c *kustCache, err error) *Error {
+// kustomize's message is kept, with absolute paths shortened and virtual
+// files named by the helmCharts entries they stand for.
+func kustomizeError(kf *kustFile, inst *kustInst, c *kustCache, charts *kustHelm, err error) *Error {
 	files := make([]string, 0, len(inst.all))
 	for f := range inst.all {
 		files = append(files, f)
@@ -240,7 +260,7 @@ func kustomizeError(kf *kustFile, inst *kustInst, c *kustCache, err error) *Erro
 			return sf.err
 		}
 	}
-	return &Error{File: kf.display, Message: "kustomize: " + shortenPaths(err.Error())}
+	return &Error{File: kf.display, Message: "kustomize: " + shortenPaths(charts.describe(err.Error()))}
 }
 
 // shortenPaths rewrites absolute paths under the working directory in a
@@ -338,8 +358,22 @@ func sourceDocument(file string, doc int, n *yaml.Node) []*manifest.Object {
 
 // kustomizeObject turns a built resource into an object whose Node and JSON
 // are what kubectl would apply and whose Locator points into the sources.
-func kustomizeObject(res *resource.Resource, kf *kustFile, inst *kustInst, c *kustCache) *manifest.Object {
+func kustomizeObject(res *resource.Resource, kf *kustFile, inst *kustInst, c *kustCache, charts *kustHelm) *manifest.Object {
 	origin, _ := res.GetOrigin()
+	var chart *helmRender
+	if origin != nil && origin.Path != "" {
+		chart = charts.render(filepath.Join(kf.dir, filepath.FromSlash(origin.Path)))
+	}
+	if chart != nil && kf.userOrigin {
+		// Name the entry as kustomize's own Helm inflation does, not the
+		// virtual file.
+		o := resource.Origin{Repo: origin.Repo, Ref: origin.Ref,
+			ConfiguredIn: path.Join(path.Dir(origin.Path), filepath.Base(chart.entry.kf.path)),
+			ConfiguredBy: kyaml.ResourceIdentifier{TypeMeta: kyaml.TypeMeta{APIVersion: "builtin", Kind: "HelmChartInflationGenerator"}}}
+		if s, err := o.String(); err == nil {
+			_ = res.PipeE(kyaml.SetAnnotation(originAnnotation, s))
+		}
+	}
 	node := res.YNode()
 	if !kf.userOrigin {
 		dropAnnotation(node, originAnnotation)
@@ -358,6 +392,13 @@ func kustomizeObject(res *resource.Resource, kf *kustFile, inst *kustInst, c *ku
 	subject := &patchSubject{res: res, gvk: res.GetGvk(), builtName: o.Name, builtNS: o.Namespace}
 	var scope string // the file whose objects this one is among, for finding its patches
 	switch {
+	case chart != nil:
+		scope = chart.entry.virtual
+		if src := pickSource(chart.objs, o); src != nil {
+			loc.helm, loc.src = src.Locator, src.Node
+			o.Source = src.Source
+			subject.origName, subject.origNS = src.Name, src.Namespace
+		}
 	case origin != nil && origin.Path != "":
 		abs := filepath.Join(kf.dir, filepath.FromSlash(origin.Path))
 		scope = abs
@@ -653,6 +694,7 @@ type kustFS struct {
 	root     string // the entry point's directory, symlinks resolved
 	boundary string
 	maxSize  int64
+	helm     *kustHelm // rendered charts standing for helmCharts entries; may be nil
 }
 
 var errReadOnly = errors.New("kready does not write files while building a kustomization")
@@ -676,6 +718,9 @@ func (f *kustFS) check(p string) error {
 }
 
 func (f *kustFS) ReadFile(p string) ([]byte, error) {
+	if data, ok := f.helm.virtualFile(p); ok {
+		return data, nil
+	}
 	if err := f.check(p); err != nil {
 		return nil, err
 	}
@@ -688,10 +733,33 @@ func (f *kustFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if filepath.Dir(resolvedPath(p)) == f.root && isKustomizationName(filepath.Base(p)) {
+	if !isKustomizationName(filepath.Base(p)) {
+		return data, nil
+	}
+	real := resolvedPath(p)
+	if text, ok := f.helm.kustomization(real); ok {
+		data = text
+	}
+	if filepath.Dir(real) == f.root {
 		data = withOriginAnnotations(data)
 	}
 	return data, nil
+}
+
+// CleanedAbs and Exists know the virtual files, which are not on disk.
+func (f *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
+	if _, ok := f.helm.virtualFile(p); ok {
+		abs, _ := filepath.Abs(p)
+		return filesys.ConfirmedDir(filepath.Dir(abs)), filepath.Base(abs), nil
+	}
+	return f.FileSystem.CleanedAbs(p)
+}
+
+func (f *kustFS) Exists(p string) bool {
+	if _, ok := f.helm.virtualFile(p); ok {
+		return true
+	}
+	return f.FileSystem.Exists(p)
 }
 
 func (f *kustFS) Open(p string) (filesys.File, error) {

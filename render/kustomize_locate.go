@@ -261,8 +261,9 @@ type genSource struct {
 // built; positions always come from files the user edits.
 type kustomizeLocator struct {
 	built   *yaml.Node
-	file    string     // display path of the source document's file
-	src     *yaml.Node // the source document's mapping; nil for generated objects
+	file    string           // display path of the source document's file
+	src     *yaml.Node       // the source document's mapping (rendered, for a chart's object); nil for generated objects
+	helm    manifest.Locator // a chart's object: locates paths of src in its templates and values
 	gen     *genSource
 	fall    manifest.Location // where an object with no known source points
 	patches []appliedPatch    // in the order kustomize applied them
@@ -277,12 +278,25 @@ const (
 // Locate returns, for path p of the built object, the source line of p or
 // of its deepest ancestor that exists in the built object, and the patch
 // lines that set or removed it. When the field was added by a patch and the
-// source does not have it at all, the patch line is primary.
+// source does not have it at all, the patch line is primary. For an object
+// of a chart the source line is the template line, and the values lines
+// that fed it are related unless a patch set or removed the field.
 func (l *kustomizeLocator) Locate(p manifest.Path) (manifest.Location, []manifest.Location) {
 	depth := len(manifest.Chain(l.built, p)) - 1
 	var primary manifest.Location
+	var fromValues []manifest.Location
 	inSource := true
 	switch {
+	case l.helm != nil:
+		// The rendered object's own path for p: list items found by merge
+		// key, and a missing key kept so the template's untaken branch can
+		// still name its values key.
+		q, ok := translatePath(l.built, p[:depth], l.src)
+		if ok && depth < len(p) {
+			q = append(q, p[depth:]...)
+		}
+		primary, fromValues = l.helm.Locate(q)
+		inSource = ok
 	case l.src != nil:
 		at, _ := follow(l.built, p[:depth], l.src)
 		primary = manifest.Location{File: l.file, Line: l.src.Line, Column: l.src.Column}
@@ -324,6 +338,9 @@ func (l *kustomizeLocator) Locate(p manifest.Path) (manifest.Location, []manifes
 		}
 	}
 	var related []manifest.Location
+	if len(effects) == 0 {
+		related = append(related, fromValues...)
+	}
 	seen := map[manifest.Location]bool{primary: true}
 	for _, e := range effects {
 		e.loc.Message = msgSetByPatch
@@ -503,6 +520,18 @@ var mergeKeys = []string{"name", "containerPort", "port", "mountPath", "devicePa
 // by name), so a patch or source that orders lists differently still
 // matches. It returns the entries reached (see stepInto) and their values.
 func follow(built *yaml.Node, p manifest.Path, other *yaml.Node) (at, vals []*yaml.Node) {
+	at, vals, _ = followPath(built, p, other)
+	return at, vals
+}
+
+// translatePath returns p as a path of other (see follow), and whether all
+// of p exists there; when it does not, the part that does.
+func translatePath(built *yaml.Node, p manifest.Path, other *yaml.Node) (manifest.Path, bool) {
+	_, _, q := followPath(built, p, other)
+	return q, len(q) == len(p)
+}
+
+func followPath(built *yaml.Node, p manifest.Path, other *yaml.Node) (at, vals []*yaml.Node, q manifest.Path) {
 	b, o := resolveNode(built), resolveNode(other)
 	for _, seg := range p {
 		if o == nil {
@@ -526,10 +555,10 @@ func follow(built *yaml.Node, p manifest.Path, other *yaml.Node) (at, vals []*ya
 		if a == nil {
 			break
 		}
-		at, vals = append(at, a), append(vals, v)
+		at, vals, q = append(at, a), append(vals, v), append(q, oseg)
 		b, o = bNext, v
 	}
-	return at, vals
+	return at, vals, q
 }
 
 // matchItem finds the item of list o that stands for item (index idx of the

@@ -29,6 +29,9 @@ type kustFile struct {
 
 	patchOnce sync.Once
 	patches   []*kustPatch
+
+	helmOnce sync.Once
+	helm     []*helmEntry
 }
 
 // kustCache holds the kustomization files of one KustomizeUnits call, so a
@@ -40,6 +43,10 @@ type kustCache struct {
 
 	srcMu   sync.Mutex
 	sources map[string]*sourceFile
+
+	helmOpt     HelmOptions // the command line's, for kubeVersion, apiVersions and timeout
+	helmMu      sync.Mutex
+	helmRenders map[string]*helmRender // by virtual file and release namespace
 }
 
 func newKustCache(maxSize int64) *kustCache {
@@ -201,17 +208,16 @@ func (kf *kustFile) refs() []kustRef {
 				add(key+" env", manifest.MappingGet(m, "env"), refFile)
 			}
 		case "helmCharts":
+			// Chart repositories are refused by the helmCharts check itself.
 			for _, m := range seqMappings(val) {
-				add("helmCharts repo", manifest.MappingGet(m, "repo"), refRemote)
-				add("helmCharts valuesFile", manifest.MappingGet(m, "valuesFile"), refRemote)
+				add("helmCharts valuesFile", manifest.MappingGet(m, "valuesFile"), refFile)
 				for _, n := range seqScalars(manifest.MappingGet(m, "additionalValuesFiles")) {
-					add("helmCharts additionalValuesFiles", n, refRemote)
+					add("helmCharts additionalValuesFiles", n, refFile)
 				}
 			}
 		case "helmChartInflationGenerator":
 			for _, m := range seqMappings(val) {
-				add("helmChartInflationGenerator chartRepoUrl", manifest.MappingGet(m, "chartRepoUrl"), refRemote)
-				add("helmChartInflationGenerator values", manifest.MappingGet(m, "values"), refRemote)
+				add("helmChartInflationGenerator values", manifest.MappingGet(m, "values"), refFile)
 				add("helmChartInflationGenerator chartHome", manifest.MappingGet(m, "chartHome"), refRemote)
 			}
 		case "helmGlobals":
@@ -400,11 +406,7 @@ func (s *kustScan) scan(kf *kustFile) *kustInst {
 			inst.all[abs] = true
 		}
 	}
-	for _, key := range []string{"helmCharts", "helmChartInflationGenerator"} {
-		if n := manifest.MappingGet(kf.root, key); n != nil && n.Kind == yaml.SequenceNode && len(n.Content) > 0 {
-			s.problem(kf, n.Content[0], "%s entries are not supported yet", key)
-		}
-	}
+	s.scanHelm(kf, inst)
 	for _, ch := range append(append([]*kustInst(nil), inst.bases...), inst.comps...) {
 		for f := range ch.all {
 			inst.all[f] = true

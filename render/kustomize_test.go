@@ -565,7 +565,7 @@ func TestKustomizeErrors(t *testing.T) {
 		"badkust":   kust("badkust") + ":1: malformed YAML",
 		"target":    kust("target") + ": kustomize: ",
 		"nodir":     kust("nodir") + `:2: resources entry "../empty" is a directory without a kustomization file`,
-		"helm":      kust("helm") + ":4: helmCharts entries are not supported yet",
+		"helm":      kust("helm") + `:4: helmCharts entry "web": chart directory charts/web not found`,
 	} {
 		u := got[name]
 		if u == nil || u.Err == nil || !strings.HasPrefix(u.Err.Error(), want) {

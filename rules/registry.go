@@ -22,6 +22,8 @@ var all = sync.OnceValue(func() []*Rule {
 		yamlRules,
 		helmRules,
 		helmSchemaRules,
+		referenceRules,
+		rbacRules,
 		networkingRules,
 		availabilityRules,
 	} {

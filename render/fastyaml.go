@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -15,6 +16,9 @@ import (
 // multi-line scalars, escapes, tabs, directives…) returns ok=false, and the
 // caller parses with yaml.v3: the fast path never decides what YAML means.
 func fastParse(data []byte) (*yaml.Node, bool) {
+	if !plainText(data) {
+		return nil, false
+	}
 	p := fastParser{data: data}
 	p.splitLines()
 	if p.bail {
@@ -383,6 +387,9 @@ func (f *flowParser) node() *yaml.Node {
 
 // scalar reads a flow scalar; a key ends at ": ", a value at , ] or }.
 func (f *flowParser) scalar(key bool) *yaml.Node {
+	if f.i >= len(f.s) {
+		return nil
+	}
 	start := f.i
 	if c := f.s[f.i]; c == '"' || c == '\'' {
 		q := strings.IndexByte(f.s[f.i+1:], c)
@@ -412,6 +419,9 @@ func (f *flowParser) scalar(key bool) *yaml.Node {
 // scalarNode builds a plain or simply quoted scalar, or returns nil for any
 // form the fast path leaves to yaml.v3.
 func scalarNode(text string, line, col int) *yaml.Node {
+	if text == "" {
+		return nil
+	}
 	n := &yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}
 	switch text[0] {
 	case '"':
@@ -452,6 +462,30 @@ func plainSafe(s string) bool {
 	}
 	return !strings.Contains(s, ": ") && !strings.HasSuffix(s, ":") && !strings.Contains(s, " #") &&
 		!strings.ContainsAny(s, "\x00\x85\u2028\u2029\ufeff")
+}
+
+// plainText reports whether data holds no byte the fast path would have to
+// judge: control characters, invalid UTF-8, a byte order mark, or the
+// Unicode line breaks YAML recognises.
+func plainText(data []byte) bool {
+	ascii := true
+	for i, c := range data {
+		if c < 0x20 && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+		if c == '\r' && (i+1 == len(data) || data[i+1] != '\n') {
+			return false // a lone CR breaks lines in YAML
+		}
+		if c >= 0x80 {
+			ascii = false
+		}
+	}
+	if ascii {
+		return true
+	}
+	return utf8.Valid(data) && !bytes.ContainsAny(data, "\ufeff\u0085\u2028\u2029") && !bytes.ContainsFunc(data, func(r rune) bool {
+		return r >= 0x80 && r <= 0x9f || r == 0xfffe || r == 0xffff
+	})
 }
 
 func isASCII(s string) bool {

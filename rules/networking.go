@@ -159,8 +159,6 @@ var networkingRules = []*Rule{
 		Category: "networking",
 		Severity: Info,
 		Summary:  "LoadBalancer Service accepts traffic from any address",
-		// Off by default: public entry points (ingress controllers) are open on purpose.
-		Optional: true,
 		Doc: Doc{
 			Why: "A Service of type LoadBalancer gets an address that the cloud provider usually makes " +
 				"public, and without source ranges anyone on the internet can reach it. That is right " +

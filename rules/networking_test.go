@@ -143,7 +143,7 @@ func TestNetworkingRuleMetadata(t *testing.T) {
 		"ingress-without-tls":            {Warning, false, false},
 		"missing-network-policy":         {Warning, true, false},
 		"network-policy-selects-nothing": {Warning, true, false},
-		"loadbalancer-unrestricted":      {Info, false, true},
+		"loadbalancer-unrestricted":      {Info, false, false},
 	}
 	for id, w := range want {
 		r, ok := ByID(id)

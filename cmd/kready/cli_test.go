@@ -44,7 +44,8 @@ func TestMain(m *testing.M) {
 }
 
 // hardened is a Deployment production-ready in every respect the default
-// rules check.
+// rules check, with the ServiceAccount, PodDisruptionBudget and
+// NetworkPolicy the rules over the whole unit look for.
 const hardened = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -90,6 +91,48 @@ spec:
             readOnlyRootFilesystem: true
             capabilities:
               drop: ["ALL"]
+      serviceAccountName: web
+      automountServiceAccountToken: false
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              app: web
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+  namespace: shop
+automountServiceAccountToken: false
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+  namespace: shop
+spec:
+  maxUnavailable: 1
+  unhealthyPodEvictionPolicy: AlwaysAllow
+  selector:
+    matchLabels:
+      app: web
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: web
+  policyTypes: [Ingress]
+  ingress:
+    - ports:
+        - port: http
 `
 
 // noMemoryLimit breaks only the memory limit: one warning at the limits key.
@@ -172,8 +215,8 @@ func TestExitCodes(t *testing.T) {
 		// Every string must be in stdout (or stderr when it starts with "stderr:").
 		want []string
 	}{
-		{"clean dir", []string{"lint", "clean"}, 0, []string{"0 findings in 1 unit, 2 objects; no input errors\n"}},
-		{"findings", []string{"lint", "warn"}, 1, []string{warnLine + "\n", "1 finding (1 warning) in 1 unit, 1 object; no input errors\n"}},
+		{"clean dir", []string{"lint", "clean"}, 0, []string{"0 findings in 1 unit, 5 objects; no input errors\n"}},
+		{"findings", []string{"lint", "warn"}, 1, []string{warnLine + "\n", "1 finding (1 warning) in 1 unit, 4 objects; no input errors\n"}},
 		{"a single file", []string{"lint", "warn/deploy.yaml"}, 1, []string{warnLine}},
 		{"fail-on error with only warnings", []string{"lint", "--fail-on", "error", "warn"}, 0, []string{warnLine}},
 		{"fail-on none", []string{"lint", "--fail-on", "none", "warn"}, 0, []string{warnLine}},
@@ -185,13 +228,13 @@ func TestExitCodes(t *testing.T) {
 		{"malformed file and findings elsewhere", []string{"lint", "mixed"}, 2, []string{
 			"mixed/deploy.yaml:38:13: warning missing-memory-limit: container \"app\" has no memory limit [Deployment/shop/web]\n",
 			"mixed/broken.yaml:4: error: malformed YAML: mapping values are not allowed in this context\n",
-			"1 finding (1 warning) in 1 unit, 1 object; 1 input error, 1 skipped (--verbose lists them)\n",
+			"1 finding (1 warning) in 1 unit, 4 objects; 1 input error, 1 skipped (--verbose lists them)\n",
 		}},
 		{"errors fail even with fail-on none", []string{"lint", "--fail-on", "none", "mixed"}, 2, []string{"mixed/deploy.yaml:38:13"}},
 		{"verbose lists skips", []string{"lint", "-v", "mixed"}, 2, []string{
 			"mixed/notes.yaml:1: skipped: document 1 has no apiVersion/kind, so not a Kubernetes object\n"}},
 		{"chart without templates renders", []string{"lint", "chart"}, 0, []string{"0 findings in 1 unit, 0 objects"}},
-		{"several paths", []string{"lint", "clean", "warn"}, 1, []string{warnLine, "in 2 units, 3 objects"}},
+		{"several paths", []string{"lint", "clean", "warn"}, 1, []string{warnLine, "in 2 units, 9 objects"}},
 		{"nonexistent path", []string{"lint", "no/such/path"}, 2, []string{"no/such/path: error: no such file or directory\n"}},
 		{"unknown flag", []string{"lint", "--bogus", "clean"}, 2, []string{"stderr:flag provided but not defined: -bogus"}},
 		{"flag after the path", []string{"lint", "warn", "--fail-on", "error"}, 0, []string{warnLine}},
@@ -225,7 +268,7 @@ func TestExitCodes(t *testing.T) {
 
 func TestCleanOutputIsExactlyTheSummary(t *testing.T) {
 	r := kready(t, workspace(t), "", nil, "lint", "clean")
-	if r.code != 0 || r.stdout != "0 findings in 1 unit, 2 objects; no input errors\n" || r.stderr != "" {
+	if r.code != 0 || r.stdout != "0 findings in 1 unit, 5 objects; no input errors\n" || r.stderr != "" {
 		t.Errorf("exit %d\nstdout: %q\nstderr: %q", r.code, r.stdout, r.stderr)
 	}
 }
@@ -237,7 +280,7 @@ func TestLintStdin(t *testing.T) {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = kready(t, workspace(t), hardened, nil, "lint", "-")
-	if r.code != 0 || r.stdout != "0 findings in 1 unit, 1 object; no input errors\n" {
+	if r.code != 0 || r.stdout != "0 findings in 1 unit, 4 objects; no input errors\n" {
 		t.Errorf("clean stdin: exit %d, stdout:\n%s", r.code, r.stdout)
 	}
 	r = kready(t, workspace(t), "a: [b\n", nil, "lint", "-")
@@ -280,7 +323,7 @@ func TestLintJSONOutput(t *testing.T) {
 	if e := doc.Errors[0]; e.File != "mixed/broken.yaml" || e.Line != 4 {
 		t.Errorf("error = %+v", e)
 	}
-	if doc.Summary.Objects != 3 || doc.Summary.Findings != 1 || doc.Summary.Errors != 1 || doc.Summary.Skipped != 1 || doc.Summary.Units != 2 {
+	if doc.Summary.Objects != 9 || doc.Summary.Findings != 1 || doc.Summary.Errors != 1 || doc.Summary.Skipped != 1 || doc.Summary.Units != 2 {
 		t.Errorf("summary = %+v", doc.Summary)
 	}
 }

@@ -458,3 +458,37 @@ func TestUseColor(t *testing.T) {
 		t.Error("stdout not a terminal: colour")
 	}
 }
+
+// kready render prints what kready lints, each object under a Source comment
+// naming the line a person edits: the manifest line for plain files, the
+// template line for a chart.
+func TestRenderCommand(t *testing.T) {
+	ws := workspace(t)
+	r := kready(t, ws, "", nil, "render", "clean")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "# Source: clean/deploy.yaml:1\n") ||
+		!strings.Contains(r.stdout, "\n---\n# Source: clean/deploy.yaml:") || !strings.Contains(r.stdout, "kind: NetworkPolicy") {
+		t.Errorf("render clean: exit %d\n%s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	chart := filepath.Join(ws, "web")
+	for name, content := range map[string]string{
+		"Chart.yaml":          "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"values.yaml":         "tier: front\n",
+		"templates/_help.tpl": "{{- define \"web.labels\" -}}\ntier: {{ .Values.tier }}\n{{- end }}\n",
+		"templates/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\n  labels:\n    {{- include \"web.labels\" . | nindent 4 }}\ndata:\n  a: b\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(chart, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(chart, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = kready(t, ws, "", nil, "render", "web", "--release-name", "shop")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "# Source: web/templates/cm.yaml:1\n") || !strings.Contains(r.stdout, "name: shop-cfg") || !strings.Contains(r.stdout, "tier: front") {
+		t.Errorf("render chart: exit %d\n%s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	r = kready(t, ws, "", nil, "render", "no/such/dir")
+	if r.code != 2 {
+		t.Errorf("render of a missing path: exit %d", r.code)
+	}
+}

@@ -272,11 +272,13 @@ func splitKey(text string) (key, rest string, ok bool) {
 	i := strings.Index(text, ": ")
 	if i < 0 {
 		if strings.HasSuffix(text, ":") && !strings.Contains(text[:len(text)-1], ":") {
-			return text[:len(text)-1], "", true
+			key = strings.TrimRight(text[:len(text)-1], " ")
+			return key, "", key != ""
 		}
 		return "", "", false
 	}
-	return text[:i], strings.TrimLeft(text[i+2:], " "), true
+	key = strings.TrimRight(text[:i], " ") // a plain key ends before the spaces
+	return key, strings.TrimLeft(text[i+2:], " "), key != ""
 }
 
 // valueNode builds the node of an inline value: a scalar, or an empty flow

@@ -56,6 +56,10 @@ func walk(root *yaml.Node, p Path) (node, at *yaml.Node, depth int) {
 	return node, at, len(p)
 }
 
+// Resolve follows alias nodes and unwraps document nodes, with the same hop
+// limit as every lookup here.
+func Resolve(n *yaml.Node) *yaml.Node { return deref(n) }
+
 // deref resolves alias nodes and unwraps document nodes.
 func deref(n *yaml.Node) *yaml.Node {
 	for hops := 0; n != nil && hops < maxHops; hops++ {

@@ -673,15 +673,7 @@ func pathKeys(rest manifest.Path, single bool) []string {
 	if !single {
 		return nil
 	}
-	var out []string
-	for _, s := range rest {
-		if s.IsIndex {
-			out = append(out, strconv.Itoa(s.Index))
-			continue
-		}
-		out = append(out, s.Key)
-	}
-	return out
+	return pathKeysOf(rest)
 }
 
 // valuesLocation finds the values file that set supplied (the last -f file

@@ -323,7 +323,7 @@ func sourceObjects(file string, data []byte) (objs []*manifest.Object, syntax *E
 			syntax = err
 		}
 		for _, root := range roots {
-			if n := resolveNode(root); n != nil && n.Kind == yaml.MappingNode {
+			if n := manifest.Resolve(root); n != nil && n.Kind == yaml.MappingNode {
 				objs = append(objs, sourceDocument(file, doc, n)...)
 			}
 			doc++

@@ -160,7 +160,7 @@ func (s *kustScan) scanHelm(kf *kustFile, inst *kustInst) {
 			continue
 		}
 		for _, item := range n.Content {
-			if resolveNode(item) == nil || resolveNode(item).Kind != yaml.MappingNode {
+			if manifest.Resolve(item) == nil || manifest.Resolve(item).Kind != yaml.MappingNode {
 				s.problem(kf, item, "%s entries must be mappings", key)
 			}
 		}

@@ -453,7 +453,7 @@ func pointerPath(built *yaml.Node, ptr string) manifest.Path {
 		return nil
 	}
 	var p manifest.Path
-	cur := resolveNode(built)
+	cur := manifest.Resolve(built)
 	for _, tok := range strings.Split(ptr[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 		isSeq := cur != nil && cur.Kind == yaml.SequenceNode
@@ -473,28 +473,10 @@ func pointerPath(built *yaml.Node, ptr string) manifest.Path {
 	return p
 }
 
-// resolveNode follows aliases and unwraps documents.
-func resolveNode(n *yaml.Node) *yaml.Node {
-	for hops := 0; n != nil && hops < 64; hops++ {
-		switch n.Kind {
-		case yaml.AliasNode:
-			n = n.Alias
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-	return n
-}
-
 // stepInto resolves one segment in n: at stands for the entry (the key node
 // of a mapping entry, the item of a list) and val is its value.
 func stepInto(n *yaml.Node, seg manifest.Segment) (at, val *yaml.Node) {
-	n = resolveNode(n)
+	n = manifest.Resolve(n)
 	if n == nil {
 		return nil, nil
 	}
@@ -502,7 +484,7 @@ func stepInto(n *yaml.Node, seg manifest.Segment) (at, val *yaml.Node) {
 		if n.Kind != yaml.SequenceNode || seg.Index < 0 || seg.Index >= len(n.Content) {
 			return nil, nil
 		}
-		return n.Content[seg.Index], resolveNode(n.Content[seg.Index])
+		return n.Content[seg.Index], manifest.Resolve(n.Content[seg.Index])
 	}
 	chain := manifest.Chain(n, manifest.Path{seg})
 	if len(chain) < 2 {
@@ -532,7 +514,7 @@ func translatePath(built *yaml.Node, p manifest.Path, other *yaml.Node) (manifes
 }
 
 func followPath(built *yaml.Node, p manifest.Path, other *yaml.Node) (at, vals []*yaml.Node, q manifest.Path) {
-	b, o := resolveNode(built), resolveNode(other)
+	b, o := manifest.Resolve(built), manifest.Resolve(other)
 	for _, seg := range p {
 		if o == nil {
 			break
@@ -541,7 +523,7 @@ func followPath(built *yaml.Node, p manifest.Path, other *yaml.Node) (at, vals [
 		oseg := seg
 		if seg.IsIndex {
 			if b != nil && b.Kind == yaml.SequenceNode && seg.Index >= 0 && seg.Index < len(b.Content) {
-				bNext = resolveNode(b.Content[seg.Index])
+				bNext = manifest.Resolve(b.Content[seg.Index])
 				j := matchItem(bNext, o, seg.Index)
 				if j < 0 {
 					break

@@ -6,31 +6,13 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // hostSubject builds a Subject from one YAML document, with a locator so
 // results can be checked down to the line.
 func hostSubject(t *testing.T, doc string) *Subject {
 	t.Helper()
-	var root yaml.Node
-	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
-		t.Fatal(err)
-	}
-	n := root.Content[0]
-	js, err := manifest.ToJSON(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &manifest.Object{
-		Kind:    manifest.ScalarString(manifest.MappingGet(n, "kind")),
-		Name:    "t",
-		Node:    n,
-		JSON:    js,
-		Locator: manifest.NodeLocator{File: "host.yaml", Root: n},
-	}
-	return NewSubject(o)
+	return subjectFromYAML(t, "host.yaml", "t", doc)
 }
 
 // hostRun runs rule id on doc and renders each result as "line path: message".

@@ -4,30 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // imageSubject builds a Subject from one YAML document, located in images.yaml.
 func imageSubject(t *testing.T, src string) *Subject {
 	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-		t.Fatal(err)
-	}
-	n := doc.Content[0]
-	js, err := manifest.ToJSON(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewSubject(&manifest.Object{
-		Kind:    manifest.ScalarString(manifest.MappingGet(n, "kind")),
-		Node:    n,
-		JSON:    js,
-		Locator: manifest.NodeLocator{File: "images.yaml", Root: n},
-	})
+	return subjectFromYAML(t, "images.yaml", "", src)
 }
 
 // imageFindings runs rule id on src and renders each result as

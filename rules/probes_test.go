@@ -5,32 +5,12 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // probeSubject builds a Subject from one YAML object, as the loader would.
 func probeSubject(t *testing.T, src string) *Subject {
 	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		t.Fatalf("want one mapping, got %v", doc.Content)
-	}
-	n := doc.Content[0]
-	js, err := manifest.ToJSON(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &manifest.Object{Node: n, JSON: js}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "kind" {
-			o.Kind = n.Content[i+1].Value
-		}
-	}
-	return NewSubject(o)
+	return subjectFromYAML(t, "probes.yaml", "", src)
 }
 
 // probeRun runs rule id on src and returns the finding paths.

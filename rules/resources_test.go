@@ -4,30 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // resourceSubject builds a Subject from one YAML document, located in resources.yaml.
 func resourceSubject(t *testing.T, src string) *Subject {
 	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-		t.Fatal(err)
-	}
-	n := doc.Content[0]
-	js, err := manifest.ToJSON(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewSubject(&manifest.Object{
-		Kind:    manifest.ScalarString(manifest.MappingGet(n, "kind")),
-		Node:    n,
-		JSON:    js,
-		Locator: manifest.NodeLocator{File: "resources.yaml", Root: n},
-	})
+	return subjectFromYAML(t, "resources.yaml", "", src)
 }
 
 var resourceRuleIDs = []string{"missing-cpu-request", "missing-memory-request", "missing-cpu-limit", "missing-memory-limit", "limit-below-request"}

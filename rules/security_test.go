@@ -4,34 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // securitySubject carries a locator so results can be checked down to the line.
 func securitySubject(t *testing.T, doc string) *Subject {
 	t.Helper()
-	var root yaml.Node
-	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
-		t.Fatal(err)
-	}
-	if len(root.Content) == 0 {
-		t.Fatal("empty document")
-	}
-	n := root.Content[0]
-	js, err := manifest.ToJSON(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewSubject(&manifest.Object{
-		Kind:    manifest.ScalarString(manifest.MappingGet(n, "kind")),
-		Name:    "sec",
-		Node:    n,
-		JSON:    js,
-		Locator: manifest.NodeLocator{File: "sec.yaml", Root: n},
-	})
+	return subjectFromYAML(t, "sec.yaml", "sec", doc)
 }
 
 // securityCheck renders results as "line path: message" so one string pins all three.

@@ -2,28 +2,11 @@ package rules
 
 import (
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 func workloadSubject(t *testing.T, doc string) *Subject {
 	t.Helper()
-	var root yaml.Node
-	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
-		t.Fatal(err)
-	}
-	n := root.Content[0]
-	data, err := manifest.ToJSON(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &manifest.Object{
-		Kind: manifest.ScalarString(manifest.MappingGet(n, "kind")), Node: n, JSON: data,
-		Locator: manifest.NodeLocator{File: "w.yaml", Root: n},
-	}
-	return NewSubject(o)
+	return subjectFromYAML(t, "w.yaml", "", doc)
 }
 
 // A value that a Kubernetes parser rejects (quantity "lots", port true) must

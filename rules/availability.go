@@ -244,20 +244,6 @@ var availabilityRules = []*Rule{
 	},
 }
 
-// availReplicaView reads spec.replicas, which is nil when unset.
-type availReplicaView struct {
-	Spec struct {
-		Replicas *int32 `json:"replicas"`
-	} `json:"spec"`
-}
-
-// availStrategyView reads a Deployment's update strategy.
-type availStrategyView struct {
-	Spec struct {
-		Strategy appsv1.DeploymentStrategy `json:"strategy"`
-	} `json:"spec"`
-}
-
 // availHPAView reads autoscaling/v1 and v2 autoscalers alike: they share
 // these fields, and pointers tell an unset count from zero.
 type availHPAView struct {
@@ -336,7 +322,7 @@ func (x *availIndex) controllers() []*Subject {
 
 // availReplicas is spec.replicas, 1 when unset as the API defaults it.
 func availReplicas(w *Subject) (n int, set bool) {
-	if p := As[availReplicaView](w).Spec.Replicas; p != nil {
+	if p := w.SpecReplicas(); p != nil {
 		return int(*p), true
 	}
 	return 1, false
@@ -773,7 +759,7 @@ func hpaReplicasConflict(s *Set) []Result {
 	for _, h := range s.OfKind("HorizontalPodAutoscaler") {
 		ref := As[availHPAView](h).Spec.ScaleTargetRef
 		t := s.Find(ref.Kind, Namespace(h), ref.Name)
-		if t == nil || seen[t] || As[availReplicaView](t).Spec.Replicas == nil {
+		if t == nil || seen[t] || t.SpecReplicas() == nil {
 			continue
 		}
 		seen[t] = true
@@ -841,7 +827,7 @@ func rollingUpdateUnsafe(s *Set) []Result {
 			continue
 		}
 		floor, _ := x.floor(w)
-		st := As[availStrategyView](w).Spec.Strategy
+		st := w.DeploymentStrategy()
 		strategy := manifest.Path{{Key: "spec"}, {Key: "strategy"}}
 		if st.Type == appsv1.RecreateDeploymentStrategyType {
 			out = append(out, Result{

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +23,42 @@ type Subject struct {
 
 	mu    sync.Mutex
 	views map[reflect.Type]any // typed views decoded by As
+	spec  *workloadSpec        // read with the pod template, for kinds that have one at spec.template
+}
+
+// workloadSpec holds the fields of a workload's spec that rules over the
+// unit read for every workload, decoded in the same pass as the template.
+type workloadSpec struct {
+	replicas *int32
+	strategy appsv1.DeploymentStrategy
+}
+
+// SpecReplicas is the object's spec.replicas, or nil when unset.
+func (s *Subject) SpecReplicas() *int32 {
+	if s.spec != nil {
+		return s.spec.replicas
+	}
+	return As[replicasView](s).Spec.Replicas
+}
+
+// DeploymentStrategy is spec.strategy as a Deployment reads it.
+func (s *Subject) DeploymentStrategy() appsv1.DeploymentStrategy {
+	if s.spec != nil {
+		return s.spec.strategy
+	}
+	return As[strategyView](s).Spec.Strategy
+}
+
+type replicasView struct {
+	Spec struct {
+		Replicas *int32 `json:"replicas"`
+	} `json:"spec"`
+}
+
+type strategyView struct {
+	Spec struct {
+		Strategy appsv1.DeploymentStrategy `json:"strategy"`
+	} `json:"spec"`
 }
 
 // Pod is a pod spec found in a workload, with the paths that address it.
@@ -139,10 +176,13 @@ func NewSubject(o *manifest.Object) *Subject {
 	case podShapeTemplate:
 		var v struct {
 			Spec struct {
-				Template corev1.PodTemplateSpec `json:"template"`
+				Replicas *int32                    `json:"replicas"`
+				Strategy appsv1.DeploymentStrategy `json:"strategy"`
+				Template corev1.PodTemplateSpec    `json:"template"`
 			} `json:"spec"`
 		}
 		decodeLenient(o.JSON, &v)
+		s.spec = &workloadSpec{replicas: v.Spec.Replicas, strategy: v.Spec.Strategy}
 		t := spec.Key("template")
 		pod = &Pod{Spec: v.Spec.Template.Spec, Meta: v.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: o.Kind == "Job"}
 	case podShapeCronJob:

@@ -20,7 +20,9 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 		return nil, false
 	}
 	p := fastParser{data: data}
+	p.lines = make([]fastLine, 0, bytes.Count(data, []byte{'\n'})+1)
 	p.splitLines()
+	p.slab = make([]yaml.Node, 0, 2*len(p.lines)+2) // a key and a value per line, roughly
 	if p.bail {
 		return nil, false
 	}
@@ -48,7 +50,20 @@ type fastLine struct {
 	text   string // content after indentation, comment stripped, right-trimmed
 }
 
+// nodeArena hands out nodes from large blocks: one allocation for many
+// small nodes, which all live as long as their document anyway.
+type nodeArena struct{ slab []yaml.Node }
+
+func (a *nodeArena) new(n yaml.Node) *yaml.Node {
+	if len(a.slab) == cap(a.slab) {
+		a.slab = make([]yaml.Node, 0, 64)
+	}
+	a.slab = append(a.slab, n)
+	return &a.slab[len(a.slab)-1]
+}
+
 type fastParser struct {
+	nodeArena
 	data   []byte
 	lines  []fastLine
 	bail   bool
@@ -142,7 +157,7 @@ func (p *fastParser) block(i, indent int) (*yaml.Node, int) {
 // mapping parses block mapping entries at column indent+1, the first of which
 // may start mid-line (after "- ") at firstCol.
 func (p *fastParser) mapping(i, indent, firstCol int, firstText string, firstLine int) (*yaml.Node, int) {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: firstLine, Column: firstCol + 1}
+	m := p.new(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: firstLine, Column: firstCol + 1})
 	text, line, col := firstText, firstLine, firstCol
 	for {
 		key, rest, ok := splitKey(text)
@@ -150,7 +165,7 @@ func (p *fastParser) mapping(i, indent, firstCol int, firstText string, firstLin
 			p.bail = true
 			return nil, i
 		}
-		k := scalarNode(key, line, col+1)
+		k := p.scalarNode(key, line, col+1)
 		if k == nil || k.Value == "<<" && k.Style == 0 {
 			p.bail = true
 			return nil, i
@@ -158,7 +173,7 @@ func (p *fastParser) mapping(i, indent, firstCol int, firstText string, firstLin
 		m.Content = append(m.Content, k)
 		i++
 		if rest != "" {
-			v := valueNode(rest, line, col+len(text)-len(rest)+1)
+			v := p.valueNode(rest, line, col+len(text)-len(rest)+1)
 			if v == nil {
 				p.bail = true
 				return nil, i
@@ -208,7 +223,7 @@ func (p *fastParser) mapping(i, indent, firstCol int, firstText string, firstLin
 
 // sequence parses "- " items at column indent+1.
 func (p *fastParser) sequence(i, indent int) (*yaml.Node, int) {
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.lines[i].num, Column: indent + 1}
+	s := p.new(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.lines[i].num, Column: indent + 1})
 	for i < len(p.lines) && p.lines[i].indent == indent && (p.lines[i].text == "-" || strings.HasPrefix(p.lines[i].text, "- ")) {
 		l := p.lines[i]
 		if l.text == "-" {
@@ -230,7 +245,7 @@ func (p *fastParser) sequence(i, indent int) (*yaml.Node, int) {
 			i = end
 			continue
 		}
-		v := valueNode(item, l.num, col+1)
+		v := p.valueNode(item, l.num, col+1)
 		if v == nil {
 			p.bail = true
 			return nil, i
@@ -283,21 +298,22 @@ func splitKey(text string) (key, rest string, ok bool) {
 
 // valueNode builds the node of an inline value: a scalar, or an empty flow
 // mapping or sequence.
-func valueNode(text string, line, col int) *yaml.Node {
+func (a *nodeArena) valueNode(text string, line, col int) *yaml.Node {
 	if text[0] == '{' || text[0] == '[' {
-		f := flowParser{s: text, line: line, col: col}
+		f := flowParser{a: a, s: text, line: line, col: col}
 		n := f.node()
 		if n == nil || f.skipSpaces() < len(text) {
 			return nil
 		}
 		return n
 	}
-	return scalarNode(text, line, col)
+	return a.scalarNode(text, line, col)
 }
 
 // flowParser reads a one-line flow collection ({a: 1, b: [x, y]}) whose
 // scalars are plain or simply quoted.
 type flowParser struct {
+	a         *nodeArena
 	s         string
 	i         int
 	line, col int
@@ -327,7 +343,7 @@ func (f *flowParser) node() *yaml.Node {
 	start := f.i
 	switch f.s[f.i] {
 	case '{':
-		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: f.line, Column: f.col + start}
+		m := f.a.new(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: f.line, Column: f.col + start})
 		f.i++
 		for {
 			if f.skipSpaces(); f.i < len(f.s) && f.s[f.i] == '}' {
@@ -358,7 +374,7 @@ func (f *flowParser) node() *yaml.Node {
 			return nil
 		}
 	case '[':
-		q := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: f.line, Column: f.col + start}
+		q := f.a.new(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: f.line, Column: f.col + start})
 		f.i++
 		for {
 			if f.skipSpaces(); f.i < len(f.s) && f.s[f.i] == ']' {
@@ -399,7 +415,7 @@ func (f *flowParser) scalar(key bool) *yaml.Node {
 			return nil
 		}
 		f.i += q + 2
-		return scalarNode(f.s[start:f.i], f.line, f.col+start)
+		return f.a.scalarNode(f.s[start:f.i], f.line, f.col+start)
 	}
 	for f.i < len(f.s) {
 		c := f.s[f.i]
@@ -415,23 +431,23 @@ func (f *flowParser) scalar(key bool) *yaml.Node {
 	if text == "" || key != (f.i < len(f.s) && f.s[f.i] == ':') {
 		return nil
 	}
-	return scalarNode(text, f.line, f.col+start)
+	return f.a.scalarNode(text, f.line, f.col+start)
 }
 
 // scalarNode builds a plain or simply quoted scalar, or returns nil for any
 // form the fast path leaves to yaml.v3.
-func scalarNode(text string, line, col int) *yaml.Node {
+func (a *nodeArena) scalarNode(text string, line, col int) *yaml.Node {
 	if text == "" {
 		return nil
 	}
-	n := &yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}
+	n := yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}
 	switch text[0] {
 	case '"':
 		if len(text) < 2 || text[len(text)-1] != '"' || strings.ContainsAny(text[1:len(text)-1], "\"\\") {
 			return nil
 		}
 		n.Value, n.Style, n.Tag = text[1:len(text)-1], yaml.DoubleQuotedStyle, "!!str"
-		return n
+		return a.new(n)
 	case '\'':
 		if len(text) < 2 || text[len(text)-1] != '\'' {
 			return nil
@@ -441,14 +457,14 @@ func scalarNode(text string, line, col int) *yaml.Node {
 			return nil
 		}
 		n.Value, n.Style, n.Tag = strings.ReplaceAll(inner, "''", "'"), yaml.SingleQuotedStyle, "!!str"
-		return n
+		return a.new(n)
 	}
 	if !plainSafe(text) {
 		return nil
 	}
 	n.Value = text
-	n.Tag = plainTag(n)
-	return n
+	n.Tag = plainTag(&n)
+	return a.new(n)
 }
 
 // plainSafe reports whether text is a plain scalar whose meaning does not

@@ -96,7 +96,9 @@ func Run(units []*render.Unit, rs []*rules.Rule) *Report {
 		rep.Errors = append(rep.Errors, per[i].errors...)
 	}
 	sortReport(rep)
-	rep.Findings = mergeShared(rep.Findings)
+	if len(units) > 1 {
+		rep.Findings = mergeShared(rep.Findings) // only several units can share a source line
+	}
 	return rep
 }
 

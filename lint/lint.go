@@ -96,10 +96,24 @@ func Run(units []*render.Unit, rs []*rules.Rule) *Report {
 		rep.Errors = append(rep.Errors, per[i].errors...)
 	}
 	sortReport(rep)
+	rep.Errors = dedupErrors(rep.Errors)
 	if len(units) > 1 {
 		rep.Findings = mergeShared(rep.Findings) // only several units can share a source line
 	}
 	return rep
+}
+
+// dedupErrors keeps one of the errors several units report about the same
+// file line (a broken base shared by overlays); errors arrive sorted.
+func dedupErrors(es []Error) []Error {
+	out := es[:0]
+	for _, e := range es {
+		if n := len(out); n > 0 && out[n-1].File == e.File && out[n-1].Line == e.Line && out[n-1].Message == e.Message {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // mergeShared reports a finding at one source location once when several
@@ -318,10 +332,10 @@ func sortReport(rep *Report) {
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		if a.Unit != b.Unit {
-			return a.Unit < b.Unit
+		if a.Message != b.Message {
+			return a.Message < b.Message
 		}
-		return a.Message < b.Message
+		return a.Unit < b.Unit
 	})
 	sort.SliceStable(rep.Units, func(i, j int) bool { return rep.Units[i].Path < rep.Units[j].Path })
 }

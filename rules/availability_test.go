@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -18,35 +16,7 @@ import (
 // loader would, with every object located in the file "unit.yaml".
 func availSet(t *testing.T, src string) *Set {
 	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	var subjects []*Subject
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := doc.Content[0]
-		js, err := manifest.ToJSON(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := &manifest.Object{
-			APIVersion: manifest.ScalarString(manifest.MappingGet(n, "apiVersion")),
-			Kind:       manifest.ScalarString(manifest.MappingGet(n, "kind")),
-			Node:       n, JSON: js,
-			Locator: manifest.NodeLocator{File: "unit.yaml", Root: n},
-		}
-		if md := manifest.MappingGet(n, "metadata"); md != nil {
-			o.Name = manifest.ScalarString(manifest.MappingGet(md, "name"))
-			o.Namespace = manifest.ScalarString(manifest.MappingGet(md, "namespace"))
-		}
-		subjects = append(subjects, NewSubject(o))
-	}
-	return NewSet(subjects)
+	return setFromYAML(t, src)
 }
 
 // availMarker marks a line where a finding must point: `#!Kind/name` names

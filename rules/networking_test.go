@@ -1,50 +1,16 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // netUnit builds the Set of a multi-document YAML stream, as the loader
 // would for one unit, with locators so results resolve to lines of the stream.
 func netUnit(t *testing.T, src string) *Set {
 	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	var subjects []*Subject
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := doc.Content[0]
-		js, err := manifest.ToJSON(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		meta := manifest.MappingGet(n, "metadata")
-		o := &manifest.Object{
-			APIVersion: manifest.ScalarString(manifest.MappingGet(n, "apiVersion")),
-			Kind:       manifest.ScalarString(manifest.MappingGet(n, "kind")),
-			Namespace:  manifest.ScalarString(manifest.MappingGet(meta, "namespace")),
-			Name:       manifest.ScalarString(manifest.MappingGet(meta, "name")),
-			Node:       n,
-			JSON:       js,
-			Locator:    manifest.NodeLocator{File: "unit.yaml", Root: n},
-		}
-		subjects = append(subjects, NewSubject(o))
-	}
-	return NewSet(subjects)
+	return setFromYAML(t, src)
 }
 
 // netResults runs rule id over the unit, whether it checks objects or sets.

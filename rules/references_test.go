@@ -2,52 +2,16 @@ package rules
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kready/kready/manifest"
 )
 
 // refUnit builds a Set from a multi-document YAML string located in
 // unit.yaml, so results can be checked down to the line.
 func refUnit(t *testing.T, src string) *Set {
 	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	var subjects []*Subject
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := doc.Content[0]
-		js, err := manifest.ToJSON(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		meta := manifest.MappingGet(n, "metadata")
-		o := &manifest.Object{
-			APIVersion: manifest.ScalarString(manifest.MappingGet(n, "apiVersion")),
-			Kind:       manifest.ScalarString(manifest.MappingGet(n, "kind")),
-			Node:       n,
-			JSON:       js,
-			Locator:    manifest.NodeLocator{File: "unit.yaml", Root: n},
-		}
-		if meta != nil {
-			o.Name = manifest.ScalarString(manifest.MappingGet(meta, "name"))
-			o.Namespace = manifest.ScalarString(manifest.MappingGet(meta, "namespace"))
-		}
-		subjects = append(subjects, NewSubject(o))
-	}
-	return NewSet(subjects)
+	return setFromYAML(t, src)
 }
 
 // refRun runs rule id over the unit (per object for object rules) and

@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"errors"
+	"io"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -20,7 +23,30 @@ func subjectFromYAML(t *testing.T, file, name, doc string) *Subject {
 	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
 		t.Fatalf("want one mapping, got %v", root.Content)
 	}
-	n := root.Content[0]
+	return subjectFromNode(t, file, name, root.Content[0])
+}
+
+// setFromYAML builds the unit of a multi-document YAML stream, as the plain
+// loader would, every object located in the file "unit.yaml".
+func setFromYAML(t *testing.T, src string) *Set {
+	t.Helper()
+	dec := yaml.NewDecoder(strings.NewReader(src))
+	var subjects []*Subject
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return NewSet(subjects)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, subjectFromNode(t, "unit.yaml", "", doc.Content[0]))
+	}
+}
+
+func subjectFromNode(t *testing.T, file, name string, n *yaml.Node) *Subject {
+	t.Helper()
 	js, dups, err := manifest.ToJSONWithDuplicates(n)
 	if err != nil {
 		t.Fatal(err)

@@ -234,35 +234,57 @@ var yaml11Bools = map[string]bool{
 }
 
 func (c *converter) scalar(n *yaml.Node) {
+	kind, v := Scalar(n)
+	switch kind {
+	case JSONString:
+		writeString(&c.buf, v)
+	default:
+		c.buf.WriteString(v)
+	}
+}
+
+// JSONKind is the JSON type a YAML scalar becomes.
+type JSONKind int
+
+const (
+	JSONNull JSONKind = iota
+	JSONBool
+	JSONNumber
+	JSONString
+)
+
+// Scalar says what JSON value a scalar node becomes (see ToJSON): its kind
+// and, for null, booleans and numbers, the JSON literal; for strings the
+// string itself.
+func Scalar(n *yaml.Node) (JSONKind, string) {
 	switch n.ShortTag() {
 	case "!!null":
-		c.buf.WriteString("null")
+		return JSONNull, "null"
 	case "!!bool":
 		if b, ok := parseBool(n.Value); ok {
-			c.buf.WriteString(strconv.FormatBool(b))
-			return
+			return JSONBool, strconv.FormatBool(b)
 		}
-		writeString(&c.buf, n.Value)
+		return JSONString, n.Value
 	case "!!int":
-		c.buf.WriteString(intLiteral(n.Value))
+		lit := intLiteral(n.Value)
+		if lit != "" && lit[0] == '"' {
+			return JSONString, n.Value
+		}
+		return JSONNumber, lit
 	case "!!float":
 		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			writeString(&c.buf, n.Value)
-			return
+			return JSONString, n.Value
 		}
-		c.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		return JSONNumber, strconv.FormatFloat(f, 'g', -1, 64)
 	case "!!str":
 		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 			if b, ok := yaml11Bools[n.Value]; ok {
-				c.buf.WriteString(strconv.FormatBool(b))
-				return
+				return JSONBool, strconv.FormatBool(b)
 			}
 		}
-		writeString(&c.buf, n.Value)
-	default:
-		writeString(&c.buf, n.Value)
 	}
+	return JSONString, n.Value
 }
 
 func parseBool(s string) (bool, bool) {

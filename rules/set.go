@@ -122,7 +122,7 @@ func As[T any](s *Subject) *T {
 		return v.(*T)
 	}
 	v := new(T)
-	decodeLenient(s.Object.JSON, v)
+	decodeView(s.Object, v)
 	if s.views == nil {
 		s.views = map[reflect.Type]any{}
 	}

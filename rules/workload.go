@@ -170,7 +170,7 @@ func NewSubject(o *manifest.Object) *Subject {
 			Metadata metav1.ObjectMeta `json:"metadata"`
 			Spec     corev1.PodSpec    `json:"spec"`
 		}
-		decodeLenient(o.JSON, &v)
+		decodeView(o, &v)
 		pod = &Pod{Spec: v.Spec, Meta: v.Metadata, SpecPath: spec, MetaPath: manifest.Path{{Key: "metadata"}}}
 		pod.Batch = v.Spec.RestartPolicy == corev1.RestartPolicyNever || v.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
 	case podShapeTemplate:
@@ -181,7 +181,7 @@ func NewSubject(o *manifest.Object) *Subject {
 				Template corev1.PodTemplateSpec    `json:"template"`
 			} `json:"spec"`
 		}
-		decodeLenient(o.JSON, &v)
+		decodeView(o, &v)
 		s.spec = &workloadSpec{replicas: v.Spec.Replicas, strategy: v.Spec.Strategy}
 		t := spec.Key("template")
 		pod = &Pod{Spec: v.Spec.Template.Spec, Meta: v.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: o.Kind == "Job"}
@@ -195,14 +195,14 @@ func NewSubject(o *manifest.Object) *Subject {
 				} `json:"jobTemplate"`
 			} `json:"spec"`
 		}
-		decodeLenient(o.JSON, &v)
+		decodeView(o, &v)
 		t := spec.Key("jobTemplate", "spec", "template")
 		pod = &Pod{Spec: v.Spec.JobTemplate.Spec.Template.Spec, Meta: v.Spec.JobTemplate.Spec.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata"), Batch: true}
 	case podShapePodTemplate:
 		var v struct {
 			Template corev1.PodTemplateSpec `json:"template"`
 		}
-		decodeLenient(o.JSON, &v)
+		decodeView(o, &v)
 		t := manifest.Path{{Key: "template"}}
 		pod = &Pod{Spec: v.Template.Spec, Meta: v.Template.ObjectMeta, SpecPath: t.Key("spec"), MetaPath: t.Key("metadata")}
 	}
@@ -211,6 +211,17 @@ func NewSubject(o *manifest.Object) *Subject {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// decodeView fills a typed view of o straight from its node tree when it
+// can, else from its JSON.
+func decodeView(o *manifest.Object, v any) {
+	if o.Node != nil && decodeNode(o.Node, v) {
+		return
+	}
+	reset := reflect.ValueOf(v).Elem()
+	reset.Set(reflect.Zero(reset.Type()))
+	decodeLenient(o.JSON, v)
+}
 
 // decodeLenient decodes data into v. encoding/json skips plain type
 // mismatches, but a field whose own parser fails (a quantity "lots", a port

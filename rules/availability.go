@@ -56,6 +56,7 @@ var availabilityRules = []*Rule{
 				"      app: web-frontend   # the pods are labelled app: web\n",
 			Good: "kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n" +
 				"      app: web\n",
+			Helm: "podDisruptionBudget:\n  enabled: true\n  maxUnavailable: 1\n# the chart selects its own pods: keep podLabels and selectorLabels in step\npodLabels:\n  app.kubernetes.io/name: web\n",
 		},
 		CheckSet: pdbSelectsNothing,
 	},
@@ -113,6 +114,7 @@ var availabilityRules = []*Rule{
 				"    kind: Deployment\n    name: web-frontend   # the Deployment is named web\n",
 			Good: "kind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n" +
 				"    kind: Deployment\n    name: web\n",
+			Helm: "autoscaling:\n  enabled: true\n  # the chart points scaleTargetRef at its own Deployment; keep the names in step\nfullnameOverride: web\n",
 		},
 		CheckSet: hpaTargetMissing,
 	},
@@ -239,6 +241,7 @@ var availabilityRules = []*Rule{
 				"each rollout is then downtime.",
 			Bad:  "strategy:\n  type: Recreate\n",
 			Good: "strategy:\n  type: RollingUpdate\n  rollingUpdate:\n    maxUnavailable: 0\n    maxSurge: 1\n",
+			Helm: "strategy:\n  type: RollingUpdate\n  rollingUpdate:\n    maxUnavailable: 0\n    maxSurge: 1\n",
 		},
 		CheckSet: rollingUpdateUnsafe,
 	},

@@ -69,28 +69,6 @@ func availMessage(t *testing.T, res []Result, name string) string {
 	return ""
 }
 
-func TestAvailabilityRuleMetadata(t *testing.T) {
-	want := map[string]Severity{
-		"missing-pdb": Warning, "pdb-selects-nothing": Warning, "pdb-blocks-eviction": Error,
-		"pdb-unhealthy-eviction-policy": Info, "hpa-target-missing": Warning, "hpa-min-exceeds-max": Error,
-		"hpa-single-replica": Warning, "hpa-metric-without-request": Error, "hpa-replicas-conflict": Warning,
-		"single-replica": Info, "missing-topology-spread": Info, "rolling-update-unsafe": Warning,
-	}
-	if len(availabilityRules) != len(want) {
-		t.Errorf("%d availability rules, want %d", len(availabilityRules), len(want))
-	}
-	for id, sev := range want {
-		r, ok := ByID(id)
-		if !ok {
-			t.Errorf("%s is not registered", id)
-			continue
-		}
-		if r.Severity != sev || r.Category != "availability" || r.CheckSet == nil || r.Optional {
-			t.Errorf("%s: severity %v category %q set check %v optional %v", id, r.Severity, r.Category, r.CheckSet != nil, r.Optional)
-		}
-	}
-}
-
 func TestAvailabilityMissingPDB(t *testing.T) {
 	res := availExpect(t, "missing-pdb", `apiVersion: apps/v1
 kind: Deployment

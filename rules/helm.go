@@ -25,6 +25,7 @@ var helmRules = []*Rule{
 				"kubeVersion: \"<1.25.0-0\"\n",
 			Good: "apiVersion: v2\nname: web\nversion: 1.4.2\n" +
 				"kubeVersion: \">=1.25.0-0\"\n",
+			Helm: "# Chart.yaml of the chart, not values: widen the constraint to the versions you run\nkubeVersion: \">=1.27.0-0\"\n",
 		},
 		Renderer: "helm",
 	},

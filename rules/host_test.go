@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // hostSubject builds a Subject from one YAML document, with a locator so
@@ -229,38 +227,4 @@ spec:
 	hostExpect(t, hostRun(t, "host-port", doc),
 		`26 spec.template.spec.containers[0].ports[2].hostPort: container "app" binds host port 18081/TCP (containerPort 8081)`,
 		`13 spec.template.spec.initContainers[0].ports[0].hostPort: init container "setup" binds host port 5353/UDP (containerPort 53)`)
-}
-
-func TestHostRulesMetadata(t *testing.T) {
-	want := map[string]Severity{
-		"host-network":        Warning,
-		"host-pid":            Error,
-		"host-ipc":            Error,
-		"host-path-volume":    Warning,
-		"host-port":           Warning,
-		"docker-socket-mount": Error,
-	}
-	if len(hostRules) != len(want) {
-		t.Fatalf("hostRules has %d rules, want %d", len(hostRules), len(want))
-	}
-	for _, r := range hostRules {
-		sev, ok := want[r.ID]
-		if !ok {
-			t.Errorf("unexpected rule %s", r.ID)
-			continue
-		}
-		if r.Severity != sev || r.Category != "security" || r.Optional || r.Check == nil {
-			t.Errorf("%s: severity %s category %q optional %v check %v", r.ID, r.Severity, r.Category, r.Optional, r.Check != nil)
-		}
-		d := r.Doc
-		if r.Summary == "" || d.Why == "" || d.Fix == "" || d.Helm == "" {
-			t.Errorf("%s: incomplete doc", r.ID)
-		}
-		for name, ex := range map[string]string{"Bad": d.Bad, "Good": d.Good, "Helm": d.Helm} {
-			var n yaml.Node
-			if err := yaml.Unmarshal([]byte(ex), &n); err != nil || !strings.HasSuffix(ex, "\n") {
-				t.Errorf("%s: Doc.%s is not YAML ending in a newline: %v", r.ID, name, err)
-			}
-		}
-	}
 }

@@ -29,29 +29,6 @@ func imageFindings(t *testing.T, id, src string) []string {
 	return out
 }
 
-func TestImageRulesRegistered(t *testing.T) {
-	for _, tc := range []struct {
-		id       string
-		severity Severity
-		optional bool
-	}{
-		{"image-tag-latest", Warning, false},
-		{"image-not-pinned-by-digest", Info, true},
-	} {
-		r, ok := ByID(tc.id)
-		if !ok {
-			t.Fatalf("rule %s is not registered", tc.id)
-		}
-		if r.Category != "images" || r.Severity != tc.severity || r.Optional != tc.optional {
-			t.Errorf("%s: category %q severity %s optional %v", tc.id, r.Category, r.Severity, r.Optional)
-		}
-		d := r.Doc
-		if d.Why == "" || d.Fix == "" || !strings.HasSuffix(d.Bad, "\n") || !strings.HasSuffix(d.Good, "\n") || !strings.HasSuffix(d.Helm, "\n") {
-			t.Errorf("%s: incomplete doc %+v", tc.id, d)
-		}
-	}
-}
-
 func TestParseImage(t *testing.T) {
 	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	for _, tc := range []struct {

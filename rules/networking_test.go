@@ -97,33 +97,6 @@ func indentNet(block string, n int) string {
 
 const netHTTPPort = "          ports:\n            - name: http\n              containerPort: 8080\n"
 
-func TestNetworkingRuleMetadata(t *testing.T) {
-	want := map[string]struct {
-		sev      Severity
-		set      bool
-		optional bool
-	}{
-		"service-selects-nothing":        {Warning, true, false},
-		"service-target-port-missing":    {Error, true, false},
-		"ingress-backend-missing":        {Warning, true, false},
-		"ingress-without-tls":            {Warning, false, false},
-		"missing-network-policy":         {Warning, true, false},
-		"network-policy-selects-nothing": {Warning, true, false},
-		"loadbalancer-unrestricted":      {Info, false, false},
-	}
-	for id, w := range want {
-		r, ok := ByID(id)
-		if !ok {
-			t.Errorf("%s is not registered", id)
-			continue
-		}
-		if r.Category != "networking" || r.Severity != w.sev || (r.CheckSet != nil) != w.set || r.Optional != w.optional {
-			t.Errorf("%s: category %q severity %s set %v optional %v; want networking %s set %v optional %v",
-				id, r.Category, r.Severity, r.CheckSet != nil, r.Optional, w.sev, w.set, w.optional)
-		}
-	}
-}
-
 const netService = `apiVersion: v1
 kind: Service
 metadata:

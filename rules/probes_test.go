@@ -3,8 +3,6 @@ package rules
 import (
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // probeSubject builds a Subject from one YAML object, as the loader would.
@@ -51,45 +49,6 @@ spec:
 
 // probeDeploy wraps a pod spec body (indented for spec.template.spec) in a Deployment.
 func probeDeploy(body string) string { return probeDeployHead + body }
-
-func TestProbeRuleMetadata(t *testing.T) {
-	want := map[string]struct {
-		sev      Severity
-		optional bool
-	}{
-		"missing-readiness-probe":      {Warning, false},
-		"missing-liveness-probe":       {Warning, false},
-		"identical-liveness-readiness": {Warning, false},
-		"probe-port-not-exposed":       {Warning, false},
-		"missing-startup-probe":        {Info, true},
-	}
-	if len(probeRules) != len(want) {
-		t.Errorf("probeRules has %d rules, want %d", len(probeRules), len(want))
-	}
-	for _, r := range probeRules {
-		w, ok := want[r.ID]
-		if !ok {
-			t.Errorf("unexpected rule %s", r.ID)
-			continue
-		}
-		if r.Severity != w.sev || r.Optional != w.optional {
-			t.Errorf("%s: severity %v optional %v, want %v %v", r.ID, r.Severity, r.Optional, w.sev, w.optional)
-		}
-		if r.Check == nil || r.CheckSet != nil {
-			t.Errorf("%s: want an object check", r.ID)
-		}
-		d := r.Doc
-		if d.Why == "" || d.Fix == "" || d.Helm == "" || !strings.HasSuffix(d.Bad, "\n") || !strings.HasSuffix(d.Good, "\n") {
-			t.Errorf("%s: incomplete doc", r.ID)
-		}
-		for _, ex := range []string{d.Bad, d.Good, d.Helm} {
-			var v any
-			if err := yaml.Unmarshal([]byte(ex), &v); err != nil {
-				t.Errorf("%s: doc example is not YAML: %v\n%s", r.ID, err, ex)
-			}
-		}
-	}
-}
 
 func TestMissingProbes(t *testing.T) {
 	bare := probeDeploy(`      containers:

@@ -27,6 +27,7 @@ var rbacRules = []*Rule{
 			Bad: "rules:\n  - apiGroups: [\"*\"]\n    resources: [\"*\"]\n    verbs: [\"*\"]\n",
 			Good: "rules:\n  - apiGroups: [\"apps\"]\n    resources: [\"deployments\"]\n" +
 				"    verbs: [\"get\", \"list\", \"watch\"]\n",
+			Helm: "rbac:\n  create: true\n  rules:\n    - apiGroups: [\"apps\"]\n      resources: [\"deployments\"]\n      verbs: [\"get\", \"list\", \"watch\"]\n",
 		},
 		Check: rbacWildcard,
 	},
@@ -49,6 +50,7 @@ var rbacRules = []*Rule{
 			Good: "kind: RoleBinding\nmetadata:\n  namespace: shop\nroleRef:\n" +
 				"  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: deployer\nsubjects:\n" +
 				"  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n",
+			Helm: "# a chart that binds cluster-admin usually lets values narrow it\nrbac:\n  clusterAdmin: false\n  create: true\n",
 		},
 		Check: clusterAdminBinding,
 	},
@@ -67,6 +69,7 @@ var rbacRules = []*Rule{
 			Bad: "rules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n",
 			Good: "rules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n" +
 				"    resourceNames: [\"web-tls\"]\n    verbs: [\"get\"]\n",
+			Helm: "rbac:\n  create: true\n  # read only the Secrets the workload needs\n  secretNames: [web-db]\n",
 		},
 		Check: rbacSecretsRead,
 	},
@@ -85,6 +88,7 @@ var rbacRules = []*Rule{
 				"through a separate, audited Role bound only when needed.",
 			Bad:  "rules:\n  - apiGroups: [\"\"]\n    resources: [\"pods\", \"pods/exec\"]\n    verbs: [\"get\", \"create\"]\n",
 			Good: "rules:\n  - apiGroups: [\"\"]\n    resources: [\"pods\"]\n    verbs: [\"get\", \"list\"]\n",
+			Helm: "rbac:\n  create: true\n  extraRules: []  # no pods/exec, pods/attach or pods/portforward\n",
 		},
 		Check: rbacPodExec,
 	},
@@ -144,6 +148,7 @@ var rbacRules = []*Rule{
 			Good: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n" +
 				"    pod-security.kubernetes.io/enforce: restricted\n" +
 				"    pod-security.kubernetes.io/enforce-version: latest\n",
+			Helm: "namespace:\n  create: true\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n",
 		},
 		Check: namespaceWithoutPodSecurity,
 	},

@@ -23,32 +23,6 @@ func rbacContains(t *testing.T, msgs []string, wants ...string) {
 	}
 }
 
-func TestRBACRulesRegistered(t *testing.T) {
-	for _, tt := range []struct {
-		id       string
-		category string
-		severity Severity
-		set      bool
-	}{
-		{"rbac-wildcard", "rbac", Warning, false},
-		{"cluster-admin-binding", "rbac", Error, false},
-		{"rbac-secrets-read", "rbac", Warning, false},
-		{"rbac-pod-exec", "rbac", Warning, false},
-		{"default-service-account", "rbac", Info, true},
-		{"service-account-missing", "rbac", Warning, true},
-		{"namespace-without-pod-security", "security", Warning, false},
-	} {
-		r, ok := ByID(tt.id)
-		if !ok {
-			t.Errorf("%s is not registered", tt.id)
-			continue
-		}
-		if r.Category != tt.category || r.Severity != tt.severity || (r.CheckSet != nil) != tt.set || r.Optional {
-			t.Errorf("%s: category %q severity %s set %v optional %v", tt.id, r.Category, r.Severity, r.CheckSet != nil, r.Optional)
-		}
-	}
-}
-
 func TestRBACWildcard(t *testing.T) {
 	src := rbacRole("ClusterRole", `  - apiGroups: [""]
     resources: ["pods"]

@@ -63,6 +63,7 @@ var referenceRules = []*Rule{
 				"        - key: app.yaml     # web-config has only settings.yaml\n          path: app.yaml\n",
 			Good: "volumes:\n  - name: config\n    configMap:\n      name: web-config\n      items:\n" +
 				"        - key: settings.yaml\n          path: app.yaml\n",
+			Helm: "# create the ConfigMap with the chart, or name one that exists\nconfigMap:\n  create: true\n  name: web-config\n",
 		},
 		CheckSet: refMissingCheck("ConfigMap"),
 	},
@@ -102,6 +103,7 @@ var referenceRules = []*Rule{
 				"as exposed and rotate it.",
 			Bad:  "kind: ConfigMap\ndata:\n  LOG_LEVEL: info\n  DB_PASSWORD: s3cr3t-hunter2\n",
 			Good: "kind: ConfigMap\ndata:\n  LOG_LEVEL: info\n  DB_PASSWORD_FILE: /run/secrets/db/password\n",
+			Helm: "# values that end up in a ConfigMap: reference a Secret instead\nexistingSecret: web-db\nconfig:\n  LOG_LEVEL: info\n",
 		},
 		Check: sensitiveConfigMapKey,
 	},

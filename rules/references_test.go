@@ -56,30 +56,6 @@ func refExpect(t *testing.T, id, src string, want ...string) []string {
 	return msgs
 }
 
-func TestReferenceRulesRegistered(t *testing.T) {
-	for _, tt := range []struct {
-		id       string
-		category string
-		severity Severity
-		set      bool
-	}{
-		{"secret-ref-missing", "secrets", Warning, true},
-		{"configmap-ref-missing", "secrets", Warning, true},
-		{"plaintext-secret", "secrets", Warning, false},
-		{"sensitive-configmap-key", "secrets", Warning, false},
-		{"service-account-token-automount", "secrets", Info, true},
-	} {
-		r, ok := ByID(tt.id)
-		if !ok {
-			t.Errorf("%s is not registered", tt.id)
-			continue
-		}
-		if r.Category != tt.category || r.Severity != tt.severity || (r.CheckSet != nil) != tt.set || r.Optional {
-			t.Errorf("%s: category %q severity %s set %v optional %v", tt.id, r.Category, r.Severity, r.CheckSet != nil, r.Optional)
-		}
-	}
-}
-
 const refSecretsUnit = `apiVersion: v1
 kind: Secret
 metadata:

@@ -29,14 +29,8 @@ func secretFindings(t *testing.T, src string) []string {
 	return out
 }
 
-func TestSecretRuleRegistered(t *testing.T) {
-	r, ok := ByID("secret-in-env")
-	if !ok {
-		t.Fatal("secret-in-env is not registered")
-	}
-	if r.Category != "secrets" || r.Severity != Error || r.Optional {
-		t.Errorf("category %q severity %s optional %v", r.Category, r.Severity, r.Optional)
-	}
+func TestSecretInEnvDocRecommendsSecretKeyRef(t *testing.T) {
+	r, _ := ByID("secret-in-env")
 	if !strings.Contains(r.Doc.Fix, "secretKeyRef") || !strings.Contains(r.Doc.Good, "secretKeyRef") {
 		t.Errorf("doc does not recommend valueFrom.secretKeyRef: %+v", r.Doc)
 	}

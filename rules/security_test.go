@@ -54,34 +54,7 @@ func indentLines(s string, n int) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func TestSecurityRuleMetadata(t *testing.T) {
-	want := map[string]Severity{
-		"run-as-root":                  Warning,
-		"privilege-escalation-allowed": Warning,
-		"privileged-container":         Error,
-		"writable-root-filesystem":     Warning,
-		"capabilities-not-dropped":     Warning,
-		"dangerous-capability":         Error,
-		"missing-seccomp-profile":      Warning,
-	}
-	if len(securityRules) != len(want) {
-		t.Errorf("securityRules has %d rules, want %d", len(securityRules), len(want))
-	}
-	for id, sev := range want {
-		r, ok := ByID(id)
-		if !ok {
-			t.Errorf("%s is not registered", id)
-			continue
-		}
-		if r.Category != "security" || r.Severity != sev || r.Optional || r.Check == nil {
-			t.Errorf("%s: category %q severity %s optional %v", id, r.Category, r.Severity, r.Optional)
-		}
-		for name, text := range map[string]string{"Bad": r.Doc.Bad, "Good": r.Doc.Good, "Helm": r.Doc.Helm} {
-			if !strings.HasSuffix(text, "\n") || strings.Contains(text, "\t") {
-				t.Errorf("%s: Doc.%s must be YAML with spaces ending in a newline", id, name)
-			}
-		}
-	}
+func TestSeccompDocSaysLegacyAnnotationsIgnored(t *testing.T) {
 	if r, _ := ByID("missing-seccomp-profile"); !strings.Contains(r.Doc.Why, "seccomp.security.alpha.kubernetes.io") {
 		t.Error("missing-seccomp-profile: Why must say the legacy annotations are not honoured")
 	}

@@ -189,8 +189,9 @@ func definesTemplates(data []byte) bool {
 	s := string(data)
 	for _, kw := range []string{"define", "block"} {
 		for i := strings.Index(s, kw); i >= 0; {
+			// "{{define", "{{ define", "{{- define": the keyword opens an action.
 			before := strings.TrimRight(strings.TrimSuffix(strings.TrimRight(s[:i], " \t"), "-"), " \t")
-			if strings.HasSuffix(before, "{{") || strings.HasSuffix(s[:i], "{{- ") || strings.HasSuffix(s[:i], "{{") {
+			if strings.HasSuffix(before, "{{") {
 				return true
 			}
 			next := strings.Index(s[i+len(kw):], kw)

@@ -179,3 +179,17 @@ func TestMapperLines(t *testing.T) {
 		t.Errorf("source %s:%d", o.Source.File, o.Source.Line)
 	}
 }
+
+func TestDefinesTemplates(t *testing.T) {
+	for src, want := range map[string]bool{
+		`{{- define "a" -}}x{{ end }}`:     true,
+		`{{define "a"}}x{{end}}`:           true,
+		"{{ block \"b\" . }}x{{ end }}":    true,
+		"kind: ConfigMap\n# define this\n": false,
+		`{{ .Values.define }}`:             false,
+	} {
+		if got := definesTemplates([]byte(src)); got != want {
+			t.Errorf("definesTemplates(%q) = %v", src, got)
+		}
+	}
+}
